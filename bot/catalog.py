@@ -253,9 +253,15 @@ class Catalog:
 
 
 def default_catalog_dir() -> Path:
-    """The catalogue shipped with the package (installed), or `catalog/` of a source checkout."""
-    packaged = resources.files("bot.catalog_data")
-    return Path(str(packaged))
+    """The catalogue shipped with the package (installed), or `catalog/` of a source checkout.
+
+    A wheel installs `catalog/` as the data package `bot.catalog_data`; an editable install does
+    not map that name, so a checkout falls back to the folder beside `bot/`.
+    """
+    try:
+        return Path(str(resources.files("bot.catalog_data")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "catalog"
 
 
 def _describe(err: ValidationError) -> str:
