@@ -23,7 +23,8 @@ from pydantic import (
 )
 
 # Words that mark a field as not written yet. A catalogue with any of them does not load.
-_PLACEHOLDER = re.compile(r"\b(?:TODO|TBD|FIXME|XXX|lorem ipsum|placeholder)\b", re.IGNORECASE)
+# ("placeholder" itself is a real word here: template variables are placeholders.)
+_PLACEHOLDER = re.compile(r"\b(?:TODO|TBD|FIXME|XXX)\b|(?i:lorem ipsum|to be written|fill in later)")
 
 
 def _not_placeholder(value: str) -> str:
