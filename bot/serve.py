@@ -1,0 +1,186 @@
+"""`smscode serve`: run the Slack app in Socket Mode, or over HTTP under gunicorn with `/healthz`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.error import URLError
+
+from pydantic import ValidationError
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackClientError
+
+from bot.catalog import CatalogError, load_catalog
+from bot.settings import Settings, describe_settings_error
+from bot.slack.app import create_app
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+PROG = "smscode serve"
+
+log = logging.getLogger("smscode.serve")
+
+
+def build_wsgi_app(app: App) -> WSGIApplication:
+    """The WSGI callable gunicorn serves: Slack's requests at /slack/events, and GET /healthz."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def smscode_wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == HEALTH_PATH:
+            if environ.get("REQUEST_METHOD") in {"GET", "HEAD"}:
+                start_response(
+                    "200 OK", [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")]
+                )
+                return [b"ok\n"]
+            start_response("405 Method Not Allowed", [("Allow", "GET, HEAD"), ("Content-Type", "text/plain")])
+            return [b"method not allowed\n"]
+        if path == EVENTS_PATH:
+            return slack(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+        return [b"not found\n"]
+
+    return smscode_wsgi
+
+
+def gunicorn_options(settings: Settings, *, bind: str | None = None) -> dict[str, Any]:
+    """Production server settings: one process, many threads.
+
+    One worker because the event dedupe memory and thread memory live in the process: two
+    workers could each answer one retried event. Threads give concurrency: requests mostly wait
+    on Slack's network round-trips or on ack(), not on the CPU.
+    """
+    return {
+        "bind": bind or f"0.0.0.0:{settings.port}",  # Heroku routes to $PORT on all interfaces
+        "workers": 1,
+        "worker_class": "gthread",
+        "threads": settings.smscode_web_threads,
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "keepalive": 5,
+        "preload_app": True,  # the app is built (and its token checked) before gunicorn starts
+        "accesslog": None,  # Slack posts many requests; errors and our own INFO lines are enough
+        "errorlog": "-",
+        "loglevel": settings.log_level.lower(),
+        "proc_name": "smscode",
+    }
+
+
+def run_gunicorn(wsgi_app: WSGIApplication, options: dict[str, Any]) -> int:
+    """Serve `wsgi_app` with gunicorn, configured in code rather than by command-line flags."""
+    # Imported here: gunicorn does not install on Windows, where Socket Mode still works.
+    from gunicorn.app.base import BaseApplication  # noqa: PLC0415
+
+    class SmscodeServer(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> WSGIApplication:
+            return wsgi_app
+
+    try:
+        SmscodeServer().run()
+    except SystemExit as stop:  # gunicorn's arbiter exits the process when it halts
+        return stop.code if isinstance(stop.code, int) else 1
+    return 0
+
+
+def run_socket_mode(app: App, settings: Settings) -> int:
+    """Connect to Slack over a WebSocket; no public URL, no HTTP server."""
+    token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+    handler = SocketModeHandler(app, app_token=token)
+    log.info("connecting to Slack in Socket Mode")
+    try:
+        handler.start()  # type: ignore[no-untyped-call]  # blocks; reconnects on its own
+    except KeyboardInterrupt:
+        handler.close()  # type: ignore[no-untyped-call]
+    return 0
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True
+    )
+
+
+def _fail(message: str, status: int = 2) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr)
+    return status
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=(
+            "Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on $PORT "
+            f"at {EVENTS_PATH} (with GET {HEALTH_PATH})."
+        ),
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--http",
+        dest="mode",
+        action="store_const",
+        const="http",
+        help="serve HTTP even if SLACK_APP_TOKEN is set",
+    )
+    mode.add_argument(
+        "--socket",
+        dest="mode",
+        action="store_const",
+        const="socket",
+        help="use Socket Mode (needs SLACK_APP_TOKEN)",
+    )
+    parser.add_argument("--port", type=int, help="HTTP port (default: $PORT, else 3000)")
+    parser.add_argument("--catalog", type=Path, help="catalogue directory (default: the packaged catalogue)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the bot; returns the exit status (2 for missing or bad settings or a broken catalogue)."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings(port=args.port) if args.port is not None else Settings()
+    except ValidationError as error:
+        return _fail(f"invalid settings: {describe_settings_error(error)}")
+    socket_mode = args.mode == "socket" or (args.mode is None and settings.socket_mode)
+    missing = settings.missing(socket_mode=socket_mode)
+    if missing:
+        mode = "Socket Mode" if socket_mode else "HTTP mode"
+        return _fail(f"missing environment variable(s) for {mode}: {', '.join(missing)}")
+    configure_logging(settings.log_level)
+    try:
+        catalog = load_catalog(args.catalog)
+    except CatalogError as error:
+        return _fail(f"the catalogue does not load: {error}")
+    try:
+        app = create_app(settings, catalog)
+    except BoltError as error:  # auth.test refused the token
+        return _fail(f"Slack refused SLACK_BOT_TOKEN: {str(error)[:200]}")
+    except (SlackClientError, URLError, OSError) as error:
+        return _fail(f"cannot reach Slack at {settings.slack_api_url}: {error}", status=1)
+    log.info("catalogue: %d codes; mode: %s", len(catalog), "socket" if socket_mode else "http")
+    if socket_mode:
+        return run_socket_mode(app, settings)
+    log.info(
+        "serving HTTP on port %d at %s (one process, %d threads)",
+        settings.port,
+        EVENTS_PATH,
+        settings.smscode_web_threads,
+    )
+    return run_gunicorn(build_wsgi_app(app), gunicorn_options(settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

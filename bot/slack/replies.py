@@ -1,0 +1,162 @@
+"""Small helpers the listeners share: sending a rendered payload, reading events, and thread memory."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from cachetools import TTLCache
+from slack_bolt.context.respond import Respond
+
+# Message subtypes written by a person. Everything else (edits, deletions, joins, bot posts) is
+# ignored; `thread_broadcast` is a thread reply also sent to the channel, and `file_share` a
+# message with an attached file, both typed by a person.
+USER_SUBTYPES: frozenset[str | None] = frozenset({None, "thread_broadcast", "file_share"})
+
+# The metadata event type on every answer the bot posts in a thread, so a later process (after a
+# restart, with empty memory) can still tell which codes it already explained there.
+ANSWER_EVENT_TYPE = "smscode_answer"
+
+# Bounds on reading a thread back: Slack pages conversations.replies at up to 1,000 messages.
+REPLIES_PAGE = 200
+REPLIES_MAX_PAGES = 5
+
+
+class ResponseUrlError(Exception):
+    """A response_url answered with a non-2xx status (expired after 30 minutes or 5 uses, or gone)."""
+
+    def __init__(self, status: int, body: str) -> None:
+        super().__init__(f"response_url answered HTTP {status}: {body[:100]}")
+        self.status = status
+        self.body = body
+
+
+def send_response(
+    respond: Respond,
+    payload: Mapping[str, Any],
+    *,
+    response_type: str | None = None,
+    replace_original: bool | None = None,
+    delete_original: bool | None = None,
+) -> None:
+    """POST a rendered payload to the response_url; raise ResponseUrlError on a non-2xx answer.
+
+    slack-sdk's WebhookClient returns failed responses instead of raising, so without this check
+    an expired response_url would fail silently and never reach the app's error handler.
+    """
+    response = respond(
+        text=str(payload.get("text", "")),
+        blocks=payload.get("blocks"),
+        response_type=response_type,
+        replace_original=replace_original,
+        delete_original=delete_original,
+        unfurl_links=False,
+        unfurl_media=False,
+    )
+    if not 200 <= response.status_code < 300:
+        raise ResponseUrlError(response.status_code, response.body or "")
+
+
+def delete_original(respond: Respond) -> None:
+    """Remove the message the interaction came from (an ephemeral answer, after sharing it)."""
+    response = respond(delete_original=True)
+    if not 200 <= response.status_code < 300:
+        raise ResponseUrlError(response.status_code, response.body or "")
+
+
+def mention_pattern(bot_user_id: str | None) -> re.Pattern[str] | None:
+    """`<@U123>` or `<@U123|name>` for this bot, as Slack encodes mentions in message text."""
+    if not bot_user_id:
+        return None
+    return re.compile(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>")
+
+
+def mentions_bot(text: str, bot_user_id: str | None) -> bool:
+    pattern = mention_pattern(bot_user_id)
+    return bool(pattern and pattern.search(text))
+
+
+def strip_bot_mention(text: str, bot_user_id: str | None) -> str:
+    pattern = mention_pattern(bot_user_id)
+    return (pattern.sub(" ", text) if pattern else text).strip()
+
+
+def message_text(message: Mapping[str, Any]) -> str:
+    """The text of a message plus its legacy attachments, where alerting bots put their logs."""
+    parts = [str(message.get("text") or "")]
+    for attachment in message.get("attachments") or ():
+        if isinstance(attachment, Mapping):
+            for key in ("pretext", "title", "text", "fallback"):
+                value = attachment.get(key)
+                if isinstance(value, str) and value and value not in parts:
+                    parts.append(value)
+    return "\n".join(p for p in parts if p)
+
+
+def is_own_message(message: Mapping[str, Any], bot_user_id: str | None, bot_id: str | None) -> bool:
+    return bool(
+        (bot_user_id and message.get("user") == bot_user_id) or (bot_id and message.get("bot_id") == bot_id)
+    )
+
+
+def answered_refs(
+    messages: Iterable[Mapping[str, Any]], bot_user_id: str | None, bot_id: str | None
+) -> set[str]:
+    """Refs the bot recorded in the metadata of its own answers among `messages`."""
+    refs: set[str] = set()
+    for message in messages:
+        if not is_own_message(message, bot_user_id, bot_id):
+            continue
+        metadata = message.get("metadata")
+        if not isinstance(metadata, Mapping) or metadata.get("event_type") != ANSWER_EVENT_TYPE:
+            continue
+        payload = metadata.get("event_payload")
+        values = payload.get("refs") if isinstance(payload, Mapping) else None
+        if isinstance(values, list):
+            refs.update(v for v in values if isinstance(v, str))
+    return refs
+
+
+def answer_metadata(refs: Iterable[str]) -> dict[str, Any]:
+    return {"event_type": ANSWER_EVENT_TYPE, "event_payload": {"refs": list(refs)}}
+
+
+class ThreadMemory:
+    """Which codes the bot explained in which thread, kept for a while, safe across listener threads.
+
+    `claim` is check-and-set under one lock, so two messages in one thread that arrive together
+    cannot both explain the same code.
+    """
+
+    def __init__(self, ttl: float, maxsize: int = 20_000) -> None:
+        self._threads: TTLCache[tuple[str, str], frozenset[str]] = TTLCache(maxsize=maxsize, ttl=ttl)
+        self._lock = threading.Lock()
+
+    def known(self, channel: str, thread_ts: str) -> frozenset[str]:
+        with self._lock:
+            return self._threads.get((channel, thread_ts), frozenset())
+
+    def claim(
+        self, channel: str, thread_ts: str, refs: Iterable[str], *, also_known: Iterable[str] = ()
+    ) -> list[str]:
+        """Record `refs` as explained here; return, in order, those nobody had explained yet."""
+        with self._lock:
+            key = (channel, thread_ts)
+            known = set(self._threads.get(key, frozenset())) | set(also_known)
+            fresh = [ref for ref in dict.fromkeys(refs) if ref not in known]
+            self._threads[key] = frozenset(known | set(fresh))
+            return fresh
+
+    def release(self, channel: str, thread_ts: str, refs: Iterable[str]) -> None:
+        """Forget refs whose answer could not be posted, so a later message may explain them."""
+        with self._lock:
+            key = (channel, thread_ts)
+            if key in self._threads:
+                self._threads[key] = self._threads[key] - set(refs)
+
+    def remember(self, channel: str, thread_ts: str, refs: Iterable[str]) -> None:
+        with self._lock:
+            key = (channel, thread_ts)
+            self._threads[key] = self._threads.get(key, frozenset()) | set(refs)

@@ -1,0 +1,39 @@
+"""The "Explain SMS codes" message shortcut: a private answer about any message, for whoever used it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.catalog import Catalog
+from bot.matching import find_codes
+from bot.render import render_message
+from bot.results import Mode
+from bot.settings import Settings
+from bot.slack.replies import message_text, send_response
+
+EXPLAIN_MESSAGE = "smscode_explain_message"
+
+log = logging.getLogger("smscode.slack")
+
+
+def register(app: App, catalog: Catalog, settings: Settings) -> None:
+    """Listen for the message shortcut named in manifest.yml."""
+
+    def handle_message_shortcut(ack: Ack, shortcut: dict[str, Any], respond: Respond) -> None:
+        ack()
+        # Someone chose the shortcut on this message, so it is an explicit question about it.
+        lookup = find_codes(message_text(shortcut.get("message") or {}), catalog, mode=Mode.EXPLICIT)
+        payload = render_message(lookup, catalog, shareable=True)
+        send_response(respond, payload, response_type="ephemeral", replace_original=False)
+        log.info(
+            "message shortcut: %d match(es), %d suggestion(s) (channel=%s user=%s)",
+            len(lookup.matches),
+            len(lookup.suggestions),
+            (shortcut.get("channel") or {}).get("id"),
+            (shortcut.get("user") or {}).get("id"),
+        )
+
+    app.shortcut({"callback_id": EXPLAIN_MESSAGE, "type": "message_action"})(handle_message_shortcut)
