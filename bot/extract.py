@@ -1,0 +1,616 @@
+"""Extraction: find code-like candidates in normalised text, each with where and in what context it was seen.
+
+This module knows the *shapes* of pastes, not the catalogue. It reports:
+
+- every word-like token (`isv.SMS_CONTENT_ILLEGAL`, `QPS_LIMIT_CONTROL`, `expired`, `0x0000000B`), with the
+  context it sits in: the value of a code-named key (JSON at any depth, Python/PHP/Java/JS dumps, `key=value`
+  and `key: value` logs), an SDK exception (`…Exception: X`, `Error: X`, a code glued to `Error`), an enum
+  prefix (`CommandStatus.ESME_…`), an SMPP receipt state (`stat:X`, a state word in a receipt line), or
+  free text;
+- SMPP `command_status` numbers, read only where a status is meant: a status-named key (`command_status: 13`,
+  `command_status 0x58`), `Status (1032)`, python-smpplib's `(11) submit_sm_resp`, a hex value whose nearest
+  preceding word names a status (`Negative response 0000000b`, `NACK/0x00000045`). Command ids, sequence
+  numbers, pointers, line numbers, lengths (`string(26)`), `Permits:N`, HTTP statuses, `err:000` and receipt
+  `Status":"2"` are therefore never candidates;
+- values of message-named keys (`Message`, `msg`, `sub_msg`, `ErrorDescription`, …), so a known message text
+  can be recognised;
+- facts that explain a code: a flow-control window and its cap (`触发小时级流控Permits:5`), a receipt's
+  `err:` value.
+
+Tokens glued to the percent-escapes of a URL-encoded string (a SignatureDoesNotMatch string-to-sign) are
+skipped: nothing in a string-to-sign is an error code.
+
+Everything is one left-to-right pass of bounded regular expressions over the text (no JSON parser, so no
+recursion and no depth limit), and work is capped (`MAX_CANDIDATES`). Snippets are cut to `SNIPPET_CHARS`
+around the candidate and masked with `bot.redact.mask_sensitive`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.redact import mask_sensitive
+
+SNIPPET_CHARS = 120
+MAX_CANDIDATES = 20_000  # token candidates kept from one input; a 200,000-character paste has about that many
+MAX_TOKEN_CHARS = 120  # no code is longer; longer runs are base64, hashes or minified junk
+
+
+class Context(StrEnum):
+    """Where a candidate was seen, strongest evidence of "this is a code" first."""
+
+    KEY = "key"  # the value of a code-named key: "Code": "…", code=…, ErrorCode: …, sub_code
+    FIELD = "field"  # the value of a generic field (status, state, error): a code there must look like one
+    RECEIPT = "receipt"  # an SMPP receipt state: stat:X, [status:X] or a state word in a receipt line
+    EXCEPTION = "exception"  # an SDK exception: ClientException: X, Error: X, XError (code glued to Error)
+    ENUM = "enum"  # an enum-prefixed name: CommandStatus.ESME_RINVDSTADR
+    STATUS = "status"  # an SMPP command_status number read in a status context
+    NUMBER = "number"  # the whole input is one bare number (someone asked "what is 88?")
+    MESSAGE = "message"  # the value of a message-named key: Message, msg, sub_msg, ErrorDescription
+    TOKEN = "token"  # a word in free text  # noqa: S105 (not a password)
+
+    @property
+    def strong(self) -> bool:
+        """A context in which even an ordinary word (`OK`, `expired`) is meant as a code."""
+        return self in _STRONG
+
+
+_STRONG = frozenset({Context.KEY, Context.RECEIPT, Context.EXCEPTION, Context.ENUM, Context.STATUS})
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One thing that may be a code, with where it was seen."""
+
+    text: str  # as written (a token, a message value, or a number's spelling)
+    context: Context
+    line: int  # 1-based
+    start: int  # offset in the normalised text
+    end: int
+    source: str = field(repr=False, compare=False)  # the whole normalised text (shared, not copied)
+    key: str = ""  # the key name for KEY / MESSAGE / EXCEPTION contexts, folded (errorcode, message, …)
+    number: int | None = None  # STATUS / NUMBER: the value
+    radix: int = 10  # STATUS / NUMBER: how it was written (10 or 16)
+
+    @property
+    def snippet(self) -> str:
+        """The candidate's line, cut to about `SNIPPET_CHARS` around it, with private data masked."""
+        return make_snippet(self.source, self.start, self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """Something read beside a code that helps explain it."""
+
+    kind: str  # "flow" (a flow-control window and cap) or "receipt_err" (a receipt's err: value)
+    line: int
+    window: str = ""  # flow: minute, hour or day
+    value: int = 0  # flow: the cap (Permits:N); receipt_err: the err value
+    text: str = ""  # as written
+
+
+@dataclass
+class Extraction:
+    """Everything read from one normalised text."""
+
+    text: str
+    candidates: list[Candidate]
+    facts: list[Fact]
+    keys_by_line: dict[int, set[str]]  # folded key names seen on each line (for family hints)
+    cjk_lines: list[int]  # lines holding CJK text (where Chinese messages may be)
+    capped: bool = False  # more candidates than MAX_CANDIDATES: the rest were not read
+
+
+# --- keys -------------------------------------------------------------------------------------------
+# A key, then a separator, then the value's first character. Handles JSON ("Code":"X"), Python and JS
+# dumps ('Code': 'X', Code: 'X'), PHP var_dump (["Code"]=> string(26) "X", even across a line break),
+# print_r ([Code] => X), Laravel dumps (+"sub_code": "X"), Java toString (Code=X), logs (code=X, Code: X).
+# The key may be dotted (com.aliyuncs.exceptions.ClientException:); its last part is what counts.
+_KV = re.compile(
+    r"(?<![\w.])(?P<key>[A-Za-z_][\w.]{0,80})[\"'\]]{0,2}[ \t]*"
+    r"(?:=>\s{0,40}|[:=][ \t]{0,20})"
+    r"(?:(?:string|int|float|bool)\(\d{1,9}\)[ \t]{0,5})?"
+    r"(?P<quote>[\"']?)"
+    r"(?=[^\s\"',;}\]])"
+)
+
+
+def fold_key(key: str) -> str:
+    """A key name compared without case and separators: ResponseCode, response_code → responsecode."""
+    last = key.rsplit(".", 1)[-1]
+    return last.casefold().replace("_", "").replace("-", "")
+
+
+# Keys whose value is an error or status code.
+CODE_KEYS = frozenset(
+    {
+        "code",
+        "errorcode",
+        "errcode",
+        "responsecode",
+        "resultcode",
+        "returncode",
+        "retcode",
+        "subcode",
+        "suberrorcode",
+        "stat",
+        "dlrstatus",
+        "deliverystatus",
+        "reportstatus",
+        "smsstatus",
+        "messagestate",
+        "errorname",
+        "faultcode",
+    }
+)
+# Generic fields: `"status": "ok"` in any API's body is not an SMS code, but `status=DELIVERED_TO_HANDSET` is.
+FIELD_KEYS = frozenset({"status", "state", "error", "result"})
+# Keys whose numeric value is an SMPP command_status (anywhere else a bare number is not a status).
+STATUS_NUMBER_KEYS = frozenset({"commandstatus", "cmdstatus", "smppstatus", "esmestatus", "pdustatus"})
+# Keys whose value is a human message that may be a known message text.
+MESSAGE_KEYS = frozenset(
+    {
+        "message",
+        "msg",
+        "submsg",
+        "errmsg",
+        "errormsg",
+        "errormessage",
+        "errordescription",
+        "responsedescription",
+        "description",
+        "desc",
+        "detail",
+        "details",
+    }
+)
+_RECEIPT_KEYS = frozenset({"stat", "dlrstatus"})
+
+
+def _key_context(folded: str) -> Context | None:
+    if folded in _RECEIPT_KEYS:
+        return Context.RECEIPT
+    if folded in CODE_KEYS:
+        return Context.KEY
+    if folded in FIELD_KEYS:
+        return Context.FIELD
+    if folded.endswith(("exception", "error")) and folded not in MESSAGE_KEYS:
+        return Context.EXCEPTION
+    if folded in MESSAGE_KEYS:
+        return Context.MESSAGE
+    return None
+
+
+# --- tokens -----------------------------------------------------------------------------------------
+# Words joined by dots or hyphens (isv.SMS_X, InvalidAccessKeyId.NotFound, isv.permission-api-package-limit).
+# Written so that no two ways of matching the same text exist: linear time even on a 100 KB word.
+_TOKEN = re.compile(r"[A-Za-z0-9_]+(?:[.\-][A-Za-z0-9_]+)*")
+_HEXISH = re.compile(r"[0-9A-Fa-f\-]+")
+_HEX_STATUS = re.compile(r"0[xX]([0-9A-Fa-f]{1,8})|([0-9A-Fa-f]{8})")
+_LETTERS = re.compile(r"[A-Za-z]")
+
+# The nearest word before a number, within a short window on the same line.
+_PREV_WORD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)[^A-Za-z\n]{0,24}$")
+# Words that, just before a hex value, say it is a status ("Negative response 0000000b", "NACK/0x45").
+STATUS_WORDS = frozenset(
+    {
+        "status",
+        "commandstatus",
+        "cmdstatus",
+        "smppstatus",
+        "response",
+        "resp",
+        "nack",
+        "error",
+        "errorcode",
+        "err",
+        "code",
+        "esme",
+        "result",
+        "failed",
+        "failure",
+    }
+)
+# Words that, just before a number, say it is something else (a command id, a sequence number, a pointer).
+NOT_STATUS_WORDS = frozenset(
+    {
+        "commandid",
+        "cmdid",
+        "id",
+        "sequence",
+        "sequencenumber",
+        "seq",
+        "seqno",
+        "seqnum",
+        "pdu",
+        "address",
+        "addr",
+        "length",
+        "len",
+        "commandlength",
+        "ptr",
+        "pointer",
+        "msgid",
+        "messageid",
+        "at",
+        "line",
+    }
+)
+# Decimal statuses in the forms libraries print: "command_status 13", "command_status=0x58" (also covered by
+# keys, but here without a separator), "Status (1032)", python-smpplib "(11) submit_sm_resp: …".
+_STATUS_DECIMAL = re.compile(
+    r"(?i)(?<![A-Za-z0-9])(?:command[_ ]?status|cmd[_ ]?status)[ \t]*[:=]?[ \t]*"
+    r"(?P<a>0x[0-9a-f]{1,8}|\d{1,10})\b"
+    r"|(?<![A-Za-z0-9])status[ \t]*\([ \t]*(?P<b>0x[0-9a-f]{1,8}|\d{1,10})[ \t]*\)"
+    r"|\([ \t]*(?P<c>\d{1,10})[ \t]*\)[ \t]*[a-z_]{2,30}_resp\b"
+)
+
+# Flow control: `触发小时级流控Permits:5`, "hour-level flow control Permits:5".
+_PERMITS = re.compile(r"(?i)permits[ \t]*[:=][ \t]*(\d{1,9})")
+_WINDOW = re.compile(r"(?i)(秒|分钟|小时|天|日|second|minute|hour|day)")
+_WINDOW_NAME = {
+    "秒": "second",
+    "分钟": "minute",
+    "小时": "hour",
+    "天": "day",
+    "日": "day",
+    "second": "second",
+    "minute": "minute",
+    "hour": "hour",
+    "day": "day",
+}
+
+# A line that is an SMPP delivery receipt (Appendix B text, a Jasmin/Kannel DLR log line).
+_RECEIPT_LINE = re.compile(r"(?i)\bstat:|\bdlvrd:|\bdone date:|\bsubmit date:|\bDLR\b|deliver_sm\b")
+_RECEIPT_ERR = re.compile(r"(?i)(?<![A-Za-z])err:[ \t]*(\d{1,6})\b")
+_RECEIPT_TEXT = re.compile(r"(?i)\btext:")
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LINE_END = re.compile(r"\n")
+
+
+def make_snippet(text: str, start: int, end: int) -> str:
+    """The line around `text[start:end]`, at most about `SNIPPET_CHARS` long, masked."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    if line_end < 0:
+        line_end = len(text)
+    if line_end - line_start <= SNIPPET_CHARS:
+        piece = text[line_start:line_end].strip()
+        return mask_sensitive(piece)
+    width = max(SNIPPET_CHARS - (end - start), 20)
+    left = max(line_start, start - width // 2)
+    right = min(line_end, max(end, left + SNIPPET_CHARS))
+    left = max(line_start, min(left, right - SNIPPET_CHARS))
+    # snap to spaces so a phone number or key is not cut in half (a half would escape the mask)
+    space = text.find(" ", left, start)
+    if 0 <= space - left <= 15:
+        left = space + 1
+    space = text.rfind(" ", end, right)
+    if space >= 0 and right - space <= 15:
+        right = space
+    piece = text[left:right].strip()
+    prefix = "…" if left > line_start else ""
+    suffix = "…" if right < line_end else ""
+    return prefix + mask_sensitive(piece) + suffix
+
+
+def lookup_forms(text: str) -> list[tuple[str, Context | None]]:
+    """Spellings to look up for one token, the token itself first.
+
+    A code glued to `Error`/`Exception` (Node SDK error names: `isv.SMS_CONTENT_ILLEGALError`) and the tail of
+    an enum or class path (`CommandStatus.ESME_RINVDSTADR`, `MessageState.EXPIRED`) are tried next; the
+    context they imply comes with them. `isv.` and `isp.` are never dropped: domestic codes must not turn
+    into international ones.
+    """
+    forms: list[tuple[str, Context | None]] = [(text, None)]
+    for suffix in ("Exception", "Error"):
+        if text.endswith(suffix) and len(text) > len(suffix) + 2:
+            forms.append((text[: -len(suffix)], Context.EXCEPTION))
+            break
+    if "." in text:
+        parts = text.split(".")
+        for i in range(1, min(len(parts), 5)):
+            dropped = parts[i - 1]
+            if dropped.casefold() in ("isv", "isp"):
+                break
+            tail = ".".join(parts[i:])
+            if _enum_tail(dropped, tail):
+                forms.append((tail, Context.ENUM))
+    return forms
+
+
+_ENUM_OWNER = re.compile(r"(?i)(status|state|code|codes|error|errors|exception|result|enum|type|kind)$")
+
+
+def _enum_tail(owner: str, tail: str) -> bool:
+    """Whether `owner.tail` reads as an enum member (so `tail` alone is the code)."""
+    if _ENUM_OWNER.search(owner):
+        return True
+    # ALL_CAPS members of any class or package: com.example.Codes.QPS_LIMIT_CONTROL
+    return tail.isupper() and (len(tail) >= 5 or "_" in tail)
+
+
+def is_code_shaped(text: str) -> bool:
+    """Looks like an identifier rather than a word: has `_` or `.`, or CamelCase with two humps.
+
+    Ordinary words (`OK`, `expired`, `DELIVERED`, `Forbidden`) are not code-shaped; they count as codes only
+    in a strong context.
+    """
+    if "_" in text or "." in text:
+        return True
+    humps = 0
+    prev_lower = False
+    for ch in text:
+        if ch.isupper() and prev_lower:
+            humps += 1
+        prev_lower = ch.islower()
+    return humps >= 1 and text[:1].isupper()
+
+
+class _Lines:
+    """Turns increasing offsets into 1-based line numbers in linear total time."""
+
+    __slots__ = ("_line", "_pos", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._pos = 0
+        self._line = 1
+
+    def at(self, offset: int) -> int:
+        if offset < self._pos:  # out of order (rare): count from the start
+            self._pos, self._line = 0, 1
+        self._line += self._text.count("\n", self._pos, offset)
+        self._pos = offset
+        return self._line
+
+
+def _line_bounds(text: str, start: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    return line_start, (len(text) if line_end < 0 else line_end)
+
+
+def _message_value(text: str, start: int, quote: str) -> tuple[str, int]:
+    """The value of a message key at `start`: up to the closing quote, or to the end of the clause."""
+    limit = min(len(text), start + 500)
+    if quote:
+        close = text.find(quote, start, limit)
+        end = close if close >= 0 else limit
+        newline = text.find("\n", start, end)
+        if newline >= 0:
+            end = newline
+        return text[start:end], end
+    end = limit
+    for stop in ("\n", ",", ";", "}", "]", "  "):
+        pos = text.find(stop, start, end)
+        if pos >= 0:
+            end = pos
+    value = text[start:end]
+    # "Message: Specified access key is not found. RequestId: …": stop at the next key
+    nxt = re.search(r"\s[A-Za-z_][\w.]{0,40}[:=]", value)
+    if nxt:
+        value = value[: nxt.start()]
+        end = start + nxt.start()
+    return value, end
+
+
+def _hex_or_dec(spelling: str) -> tuple[int, int] | None:
+    s = spelling.strip()
+    try:
+        if s[:2].lower() == "0x":
+            return int(s[2:], 16), 16
+        return int(s, 10), 10
+    except ValueError:
+        return None
+
+
+def _prev_word(text: str, start: int) -> str:
+    window = text[max(0, start - 48) : start]
+    found = _PREV_WORD.search(window)
+    return fold_key(found.group(1)) if found else ""
+
+
+def _is_status_word(word: str) -> bool:
+    return word in STATUS_WORDS or word.endswith(("status", "resp"))
+
+
+def extract(text: str, *, limit: int = MAX_CANDIDATES) -> Extraction:
+    """Read every candidate and fact from normalised `text` (see the module docstring)."""
+    out = Extraction(text=text, candidates=[], facts=[], keys_by_line={}, cjk_lines=[])
+    value_key = _read_keys(out)
+    receipts = _read_receipts(out)
+    _read_status_numbers(out)
+    _read_flow_control(out)
+    _read_tokens(out, value_key, receipts, limit)
+    out.candidates.sort(key=_by_position)
+    out.cjk_lines = sorted(set(_cjk_lines(text)))
+    return out
+
+
+def _read_keys(out: Extraction) -> dict[int, tuple[str, Context | None]]:
+    """Every `key: value` pair: where each value starts and under which key; message values as candidates."""
+    text = out.text
+    lines = _Lines(text)
+    value_key: dict[int, tuple[str, Context | None]] = {}
+    for m in _KV.finditer(text):
+        folded = fold_key(m.group("key"))
+        line = lines.at(m.start())
+        seen = out.keys_by_line.setdefault(line, set())
+        if len(seen) < 64:
+            seen.add(folded)
+        ctx = Context.STATUS if folded in STATUS_NUMBER_KEYS else _key_context(folded)
+        value_key[m.end()] = (folded, ctx)
+        if ctx is Context.MESSAGE:
+            value, end = _message_value(text, m.end(), m.group("quote"))
+            if value.strip():
+                out.candidates.append(
+                    Candidate(value.strip(), Context.MESSAGE, line, m.end(), end, text, key=folded)
+                )
+    return value_key
+
+
+def _read_receipts(out: Extraction) -> list[tuple[int, int]]:
+    """Spans of SMPP receipt lines up to their `text:` field (state words there count without `stat:`)."""
+    text = out.text
+    spans: list[tuple[int, int]] = []
+    lines = _Lines(text)
+    for m in _RECEIPT_LINE.finditer(text):
+        line_start, line_end = _line_bounds(text, m.start())
+        if spans and spans[-1][0] == line_start:
+            continue
+        text_field = _RECEIPT_TEXT.search(text, line_start, line_end)
+        stop = text_field.start() if text_field else line_end
+        spans.append((line_start, stop))
+        err = _RECEIPT_ERR.search(text, line_start, stop)
+        if err:
+            line = lines.at(line_start)
+            out.facts.append(Fact("receipt_err", line, value=int(err.group(1)), text=err.group(0)))
+    return spans
+
+
+def _read_status_numbers(out: Extraction) -> None:
+    """command_status numbers in the forms libraries print, which key/value pairs alone do not cover."""
+    text = out.text
+    lines = _Lines(text)
+    for m in _STATUS_DECIMAL.finditer(text):
+        group = "a" if m.group("a") else "b" if m.group("b") else "c"
+        spelling = m.group(group)
+        parsed = _hex_or_dec(spelling)
+        if parsed is None:
+            continue
+        start = m.start(group)
+        out.candidates.append(
+            Candidate(
+                spelling,
+                Context.STATUS,
+                lines.at(start),
+                start,
+                start + len(spelling),
+                text,
+                key="commandstatus",
+                number=parsed[0],
+                radix=parsed[1],
+            )
+        )
+
+
+def _read_flow_control(out: Extraction) -> None:
+    """`Permits:N` caps, with the window (minute, hour, day) named just before them."""
+    text = out.text
+    lines = _Lines(text)
+    for m in _PERMITS.finditer(text):
+        line_start, _ = _line_bounds(text, m.start())
+        before = text[max(line_start, m.start() - 30) : m.start()]
+        windows = _WINDOW.findall(before)
+        window = _WINDOW_NAME[windows[-1].lower()] if windows else ""
+        out.facts.append(
+            Fact("flow", lines.at(m.start()), window=window, value=int(m.group(1)), text=m.group(0))
+        )
+
+
+def _read_number(text: str, tok: str, start: int, key: str) -> tuple[Context, int, int] | None:
+    """A hex-looking or numeric token: a status (with its value and radix), or None when it is not one."""
+    hx = _HEX_STATUS.fullmatch(tok)
+    prefixed = tok[:2].lower() == "0x"
+    if hx is None or not (prefixed or any(c.isdigit() for c in tok)):
+        return None
+    value = int(hx.group(1) or hx.group(2), 16)
+    word = key or _prev_word(text, start)
+    if _is_status_word(word):
+        return Context.STATUS, value, 16
+    if prefixed and word not in NOT_STATUS_WORDS:
+        # "0x00000058" with no status word: a plausible status, but only when someone asks
+        return Context.NUMBER, value, 16
+    return None
+
+
+def _read_tokens(
+    out: Extraction,
+    value_key: dict[int, tuple[str, Context | None]],
+    receipts: list[tuple[int, int]],
+    limit: int,
+) -> None:
+    """Every word-like token, classified by the context it sits in."""
+    text = out.text
+    lines = _Lines(text)
+    whole = text.strip()
+    receipt_index = 0
+    count = 0
+    for m in _TOKEN.finditer(text):
+        start, end = m.span()
+        tok = m.group()
+        if end - start > MAX_TOKEN_CHARS or (start and text[start - 1] == "%"):
+            continue  # too long to be a code, or glued to a percent-escape of a URL-encoded string
+        key, ctx = value_key.get(start, ("", None))
+        number: int | None = None
+        radix = 10
+        has_letter = _LETTERS.search(tok) is not None
+        if ctx is Context.STATUS:
+            parsed = _hex_or_dec(tok) if not has_letter or _HEXISH.fullmatch(tok) else None
+            if parsed is None:
+                ctx = Context.KEY  # a name under a status key: command_status: ESME_ROK
+            else:
+                number, radix = parsed
+        elif _HEXISH.fullmatch(tok) or tok[:2].lower() == "0x":
+            read = _read_number(text, tok, start, key)
+            if read is not None:
+                ctx, number, radix = read
+            elif not has_letter and tok == whole and tok.isdigit() and len(tok) <= 10:
+                ctx, number = Context.NUMBER, int(tok)
+            elif not has_letter or any(c.isdigit() for c in tok):
+                continue  # ids, hashes, UUID pieces, HTTP statuses, lengths, line numbers
+        elif not has_letter:
+            continue
+        if ctx is None or ctx is Context.MESSAGE or ctx is Context.FIELD:
+            ctx = ctx if ctx is Context.FIELD else Context.TOKEN
+            while receipt_index < len(receipts) and receipts[receipt_index][1] <= start:
+                receipt_index += 1
+            if (
+                receipt_index < len(receipts)
+                and receipts[receipt_index][0] <= start
+                and tok.isupper()
+                and tok.isalpha()
+            ):
+                ctx = Context.RECEIPT
+        out.candidates.append(
+            Candidate(tok, ctx, lines.at(start), start, end, text, key=key, number=number, radix=radix)
+        )
+        count += 1
+        if count >= limit:
+            out.capped = True
+            return
+
+
+def _by_position(candidate: Candidate) -> int:
+    return candidate.start
+
+
+def _cjk_lines(text: str) -> Iterator[int]:
+    lines = _Lines(text)
+    pos = 0
+    while True:
+        m = _CJK.search(text, pos)
+        if m is None:
+            return
+        line = lines.at(m.start())
+        yield line
+        nxt = text.find("\n", m.start())
+        if nxt < 0:
+            return
+        pos = nxt + 1
+
+
+def iter_lines(text: str) -> Iterator[tuple[int, int, int]]:
+    """(1-based line, start offset, end offset) of every line of `text`."""
+    start = 0
+    line = 1
+    for m in _LINE_END.finditer(text):
+        yield line, start, m.start()
+        start = m.end()
+        line += 1
+    yield line, start, len(text)

@@ -1,0 +1,899 @@
+"""Matching and ranking: tie the candidates of a paste to catalogue entries, best first.
+
+`find_codes(text, catalog, mode)` normalises and extracts (`bot.normalize`, `bot.extract`), then looks every
+candidate up in an index built once per catalogue (`index_for`). How a candidate can match, strongest first:
+
+=========  =====  =====================================================================================
+how        score  rule
+=========  =====  =====================================================================================
+exact      100    the code, ignoring case and `_` / space / `-` / `'` differences (`.` is kept, so
+                  `isv.X` and `X` stay apart); also a code glued to `Error` or behind an enum prefix
+alias      95     a catalogued alias or an SMPP short form (`DELIVRD`, `EXPIRED_DLR_UNKNOWN`)
+numeric    95/92  an SMPP command_status by value (hex / decimal) in a status context
+range      70     a command_status inside a reserved or vendor-specific range (never the nearest name)
+message    85     a known message text with no code beside it ("Specified access key is not found.")
+fuzzy      ≤ 99   a near spelling; see the cut-offs below
+meaning    ≤ 75   free words against titles, code words, aliases and descriptions (explicit mode only)
+=========  =====  =====================================================================================
+
+Fuzzy cut-offs. The scorer is `rapidfuzz.fuzz.ratio` (normalised Indel similarity) on keys with case and
+separators removed, because a typo in a code is a dropped, doubled or swapped letter, which ratio counts
+directly; `partial_ratio` and `token_set_ratio` were not used because they score a short code inside a longer
+sibling as a perfect match (`LENGTH_LIMIT` in `PARAM_LENGTH_LIMIT`). A length guard
+(`|len(a) - len(b)| <= max(3, len(b) // 4)`) drops choices of a clearly different size. Only keys of at
+least `FUZZY_MIN_CHARS` characters are tried, and only code-shaped tokens or short questions.
+
+- `FUZZY_CONFIDENT` (88): a match. `QPS_LIMT_CONTROL` → `QPS_LIMIT_CONTROL` scores 96.6.
+- `FUZZY_SUGGEST` (75): below the match line, a "did you mean" suggestion. `LENGTH_LIMIT` against
+  `PARAM_LENGTH_LIMIT` scores 81: a suggestion at most, and never when the exact code was found.
+- An exact or alias hit for a candidate suppresses fuzzy look-ups for it, so close siblings
+  (`SYSTEM_ERROR`/`SYSTEM_ERR`, `REJECTED_FLOODING_CONTROL`/`…_AL`) never crowd out the code typed.
+
+Meaning cut-offs: a query's coverage is the share of its words' weight (IDF times field weight: title 3,
+code words 2.5, aliases 2, description and message meanings 1) found in an entry, from 0 to 1.
+`MEANING_CONFIDENT` (0.40) makes a match (at most `MEANING_TOP`), `MEANING_SUGGEST` (0.20) a suggestion.
+
+Modes. Explicit (someone asked): everything above, plus suggestions when unsure; an ordinary word that is
+also a code (`expired`) counts, unless the question also holds a code-shaped one. Passive (the bot overheard):
+only exact, alias, numeric, range and message matches, and ordinary words (`OK`, `success`, `DELIVERED`)
+only in a code context (`stat:EXPIRED`, `"ErrorCode":"success"`, `code=OK`).
+
+Order. Several codes come back in order of first appearance, each entry once with its count (distinct lines)
+and evidence (capped at `MAX_EVIDENCE`). A code string in several families returns every family; they are
+ordered by FamilyId unless the context says otherwise (`stat:` → smpp-state; a dysmsapi body with `BizId` or
+`isv.` codes → cn-api; `ResponseCode`/`Segments` → intl-api; a receipt body → intl-receipt).
+
+All work is linear in the input, and bounded: the input is cut at 200,000 characters, tokens at
+`MAX_CANDIDATES`, fuzzy look-ups at `MAX_FUZZY_LOOKUPS`, occurrences of one message at `MAX_MESSAGE_HITS`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+import re
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from bot.catalog import Catalog, Entry, FamilyId, KnownMessage
+from bot.extract import Candidate, Context, Extraction, Fact, extract, is_code_shaped, lookup_forms
+from bot.normalize import normalize_text
+from bot.redact import mask_sensitive
+from bot.results import Evidence, How, Lookup, Match, Mode
+
+FUZZY_CONFIDENT = 88.0
+FUZZY_SUGGEST = 75.0
+FUZZY_MIN_CHARS = 5
+MEANING_CONFIDENT = 0.40
+MEANING_SUGGEST = 0.20
+MEANING_TOP = 3
+MAX_EVIDENCE = 5
+MAX_SUGGESTIONS = 5
+MAX_FUZZY_LOOKUPS = 200
+MAX_MESSAGE_HITS = 50
+MAX_TRIED = 20
+QUERY_CHARS = 1000  # Lookup.query keeps this much of the normalised input
+NGRAM_LINE_CHARS = 300  # explicit mode joins neighbouring words ("qps limit control") on lines this short
+SHORT_QUESTION_WORDS = 8  # a question this short is also fuzzy-matched as a whole
+MESSAGE_NEAR_LINES = 3  # a message with a code this close is that code's message, not a match of its own
+HINT_NEAR_LINES = 12  # keys this close to a code say which family it belongs to
+FLOW_NEAR_LINES = 6  # a flow-control cap this close to a code explains it
+
+_SCORE = {How.EXACT: 100.0, How.ALIAS: 95.0, How.NUMERIC: 95.0, How.RANGE: 70.0, How.MESSAGE: 85.0}
+_HOW_RANK = {how: i for i, how in enumerate(How)}
+_FAMILY_RANK = {fid: i for i, fid in enumerate(FamilyId)}
+
+_SEPARATORS = str.maketrans("", "", "_ -'\t")
+_WORDS = re.compile(r"[A-Za-z0-9_]+(?:[.\-][A-Za-z0-9_]+)*")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_DIGITS = re.compile(r"\d+")
+_SPACES = re.compile(r"\s+")
+_EDGE_PUNCT = " .。!！?？:：;；,，\"'"
+_MESSAGE_TAIL = re.compile(r"[^\n\"',;}\]]{0,60}")
+
+
+def fold_code(text: str) -> str:
+    """The key a code is compared by: case-folded, without `_`, spaces, `-` and `'` (dots are kept)."""
+    return text.casefold().translate(_SEPARATORS)
+
+
+def fold_message(text: str) -> str:
+    """The key a message text is compared by: case, spacing, numbers and end punctuation do not count."""
+    text = _DIGITS.sub("#", text.casefold())
+    return _SPACES.sub(" ", text).strip(_EDGE_PUNCT)
+
+
+def phrase_words(text: str) -> str:
+    """The words of a phrase, case-folded and joined by single spaces ("DON'T DISTURB" → "don t disturb")."""
+    return " ".join(_WORDS.findall(text.casefold()))
+
+
+# --- the index ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrase:
+    words: str  # phrase_words() of the text
+    size: int  # number of words
+    entry: Entry
+    how: How
+    message: KnownMessage | None
+
+
+@dataclass(frozen=True, slots=True)
+class _CjkMessage:
+    needle: str  # the message up to its first digit, case-folded ("触发小时级流控permits:")
+    entry: Entry
+    message: KnownMessage
+
+
+class CodeIndex:
+    """Look-up tables for one catalogue; built once (`index_for`) and read by every `find_codes` call."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.exact: dict[str, list[Entry]] = {}
+        self.alias: dict[str, list[Entry]] = {}
+        self.values: dict[int, Entry] = {}
+        self.ranges: list[tuple[int, int, Entry]] = []
+        self.messages: dict[str, list[tuple[Entry, KnownMessage]]] = {}
+        self.phrases: dict[str, list[_Phrase]] = {}
+        self.cjk_messages: list[_CjkMessage] = []
+        self.alibaba_numbers: dict[int, Entry] = {}
+        fuzzy: dict[str, list[tuple[Entry, How]]] = {}
+        for entry in catalog:
+            own = fold_code(entry.code)
+            _add(self.exact, own, entry)
+            self._add_phrase(entry.code, entry, How.EXACT, None)
+            if entry.value_range is None:
+                fuzzy.setdefault(own, []).append((entry, How.EXACT))
+            for alias in [*entry.aliases, entry.short_form or ""]:
+                key = fold_code(alias)
+                if not key or key == own or entry in self.alias.get(key, ()):
+                    continue
+                _add(self.alias, key, entry)
+                self._add_phrase(alias, entry, How.ALIAS, None)
+                fuzzy.setdefault(key, []).append((entry, How.ALIAS))
+            if entry.value is not None:
+                self.values[entry.value] = entry
+            if entry.value_range is not None:
+                self.ranges.append((entry.value_range[0], entry.value_range[1], entry))
+            for known in entry.messages:
+                self.messages.setdefault(fold_message(known.text), []).append((entry, known))
+                if _CJK.search(known.text):
+                    needle = known.text.casefold()
+                    digit = _DIGITS.search(needle)
+                    if digit and digit.start() >= 4:
+                        needle = needle[: digit.start()]
+                    self.cjk_messages.append(_CjkMessage(needle, entry, known))
+                else:
+                    self._add_phrase(known.text, entry, How.MESSAGE, known)
+            number = _alibaba_number(entry)
+            if number is not None:
+                self.alibaba_numbers.setdefault(number, entry)
+        self.ranges.sort(key=lambda r: (r[1] - r[0], r[0]))  # narrowest range first
+        self.fuzzy_keys = list(fuzzy)
+        self.fuzzy_targets = [fuzzy[k] for k in self.fuzzy_keys]
+        self.meaning = _MeaningIndex(list(catalog))
+
+    def _add_phrase(self, text: str, entry: Entry, how: How, message: KnownMessage | None) -> None:
+        words = phrase_words(text)
+        size = words.count(" ") + 1
+        if size < 2:
+            return
+        first = words.split(" ", 1)[0]
+        self.phrases.setdefault(first, []).append(_Phrase(words, size, entry, how, message))
+
+    def by_number(self, value: int) -> tuple[Entry, How] | None:
+        entry = self.values.get(value)
+        if entry is not None:
+            return entry, How.NUMERIC
+        for low, high, ranged in self.ranges:
+            if low <= value <= high:
+                return ranged, How.RANGE
+        return None
+
+
+def _add(table: dict[str, list[Entry]], key: str, entry: Entry) -> None:
+    table.setdefault(key, []).append(entry)
+
+
+# Alibaba's international pages number their API codes in an "SMPP error code" column (reference E.7). The
+# catalogue keeps that number in the entry's note as "... column lists <CODE or 'this code'> as <N>".
+_ALIBABA_NUMBER = re.compile(r"'SMPP error code' column lists \S+(?: code)? as (\d{1,4})\b")
+
+
+def _alibaba_number(entry: Entry) -> int | None:
+    if entry.family is not FamilyId.INTL_API or not entry.note:
+        return None
+    found = _ALIBABA_NUMBER.search(entry.note)
+    return int(found.group(1)) if found else None
+
+
+_INDEXES: dict[int, tuple[weakref.ref[Catalog], CodeIndex]] = {}
+
+
+def index_for(catalog: Catalog) -> CodeIndex:
+    """The index of `catalog`, built on first use and kept for as long as the catalogue lives."""
+    held = _INDEXES.get(id(catalog))
+    if held is not None and held[0]() is catalog:
+        return held[1]
+    index = CodeIndex(catalog)
+    key = id(catalog)
+    _INDEXES[key] = (weakref.ref(catalog, lambda _ref: _INDEXES.pop(key, None)), index)
+    return index
+
+
+# --- meaning ---------------------------------------------------------------------------------------
+
+_STOP_WORDS = (
+    "a an the of for on in to my our your their its it is are was were be been am i we you they me us "
+    "this that "
+    "these those what which who whom why how when where does do did done mean means meaning please help "
+    "with by at or and as from about can could would should will shall there here any some got get gets "
+    "getting keep keeps error errors code codes sms message messages issue problem hi hey thanks thank "
+    "after before into than then so if but just also only very"
+)
+_STOP = frozenset(_STOP_WORDS.split())
+_IRREGULAR = {
+    "daily": "day",
+    "hourly": "hour",
+    "monthly": "month",
+    "weekly": "week",
+    "yearly": "year",
+    "sent": "send",
+    "per": "per",
+    "numbers": "number",
+}
+_MEANING_WORD = re.compile(r"[a-z][a-z0-9]+")
+_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")
+_W_TITLE, _W_CODE, _W_ALIAS, _W_TEXT = 3.0, 2.5, 2.0, 1.0
+
+
+def _stem(word: str) -> str:
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    for suffix, repl in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            word = word[: -len(suffix)] + repl
+            break
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]
+    return word
+
+
+def meaning_words(text: str) -> list[str]:
+    """Content words of free text, stemmed, in order."""
+    return [_stem(w) for w in _MEANING_WORD.findall(text.casefold()) if w not in _STOP]
+
+
+def _code_words(code: str) -> list[str]:
+    words: list[str] = []
+    for part in re.split(r"[_.\s'\-]+", code):
+        words.extend(_CAMEL.findall(part) if not part.isupper() else [part])
+    return [_stem(w.casefold()) for w in words if w and w.casefold() not in _STOP]
+
+
+class _MeaningIndex:
+    """A small inverted index of entry texts, for questions asked in words."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self.entries = entries
+        self.postings: dict[str, list[tuple[int, float]]] = {}
+        for i, entry in enumerate(entries):
+            doc: dict[str, float] = {}
+            fields: list[tuple[Iterable[str], float]] = [
+                (meaning_words(entry.title), _W_TITLE),
+                (_code_words(entry.code), _W_CODE),
+                ((w for a in entry.aliases for w in _code_words(a)), _W_ALIAS),
+                (meaning_words(entry.description), _W_TEXT),
+                ((w for m in entry.messages for w in meaning_words(m.meaning)), _W_TEXT),
+            ]
+            for words, weight in fields:
+                for w in words:
+                    if doc.get(w, 0.0) < weight:
+                        doc[w] = weight
+            for w, weight in doc.items():
+                self.postings.setdefault(w, []).append((i, weight))
+        n = max(len(entries), 1)
+        self.idf = {w: math.log(1.0 + n / len(p)) for w, p in self.postings.items()}
+        self.max_idf = math.log(1.0 + n)
+
+    def search(self, text: str) -> list[tuple[Entry, float]]:
+        """Entries by coverage of the query's words (0 to 1), best first."""
+        words = list(dict.fromkeys(meaning_words(text)))[:40]
+        if not words:
+            return []
+        terms = list(words)
+        # "sender id" also looks for "senderid", as code words are written glued
+        terms += [a + b for a, b in itertools.pairwise(words) if a + b in self.idf]
+        denominator = _W_TITLE * sum(self.idf.get(w, self.max_idf) for w in words)
+        scores: dict[int, float] = {}
+        for term in dict.fromkeys(terms):
+            idf = self.idf.get(term)
+            if idf is None:
+                continue
+            for i, weight in self.postings[term]:
+                scores[i] = scores.get(i, 0.0) + idf * weight
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        return [(self.entries[i], min(1.0, s / denominator)) for i, s in ranked[:10]]
+
+
+# --- hits and their assembly ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Hit:
+    entry: Entry
+    how: How
+    score: float
+    line: int
+    start: int
+    snippet_of: Candidate | None  # where to cut the evidence snippet from
+    text: str  # the candidate text that produced it
+    origin: str  # "code", "message", "fuzzy", "meaning"
+    family_rank: int = 0
+    wordy: bool = False  # an ordinary word matched in free text (explicit mode only)
+    message: KnownMessage | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+_GROUP = {"code": 0, "message": 0, "fuzzy": 1, "meaning": 2}
+
+_HINT_KEYS: dict[str, FamilyId] = {
+    "bizid": FamilyId.CN_API,
+    "responsecode": FamilyId.INTL_API,
+    "responsedescription": FamilyId.INTL_API,
+    "segments": FamilyId.INTL_API,
+    "errordescription": FamilyId.INTL_RECEIPT,
+    "senddate": FamilyId.INTL_RECEIPT,
+    "receivedate": FamilyId.INTL_RECEIPT,
+    "smssize": FamilyId.INTL_RECEIPT,
+    "stat": FamilyId.SMPP_STATE,
+    "dlvrd": FamilyId.SMPP_STATE,
+    "commandstatus": FamilyId.SMPP_STATUS,
+}
+
+
+class _Reader:
+    """One lookup's working state: the extraction, the index, and the hits found so far."""
+
+    def __init__(self, extraction: Extraction, index: CodeIndex, mode: Mode) -> None:
+        self.ex = extraction
+        self.index = index
+        self.mode = mode
+        self.explicit = mode is Mode.EXPLICIT
+        self.hits: list[_Hit] = []
+        self.suggestions: list[_Hit] = []
+        self._line_starts: list[int] | None = None
+        self._hint_lines: dict[int, set[FamilyId]] | None = None
+
+    # line numbers for offsets found outside the extractor (CJK message search)
+    def line_of(self, offset: int) -> int:
+        if self._line_starts is None:
+            text = self.ex.text
+            starts = [0]
+            pos = text.find("\n")
+            while pos >= 0:
+                starts.append(pos + 1)
+                pos = text.find("\n", pos + 1)
+            self._line_starts = starts
+        return bisect.bisect_right(self._line_starts, offset)
+
+    def family_order(self, context: Context, line: int) -> list[FamilyId]:
+        """Families the context points to, strongest first (ties keep FamilyId order)."""
+        if self._hint_lines is None:
+            hints: dict[int, set[FamilyId]] = {}
+            for ln, keys in self.ex.keys_by_line.items():
+                fams = {_HINT_KEYS[k] for k in keys if k in _HINT_KEYS}
+                if fams:
+                    hints.setdefault(ln, set()).update(fams)
+            for cand in self.ex.candidates:
+                low = cand.text[:4].casefold()
+                if low in ("isv.", "isp.") or cand.text.casefold().startswith("dysmsapi"):
+                    hints.setdefault(cand.line, set()).add(FamilyId.CN_API)
+            self._hint_lines = hints
+        order: list[FamilyId] = []
+        if context is Context.RECEIPT:
+            order.append(FamilyId.SMPP_STATE)
+        counts: dict[FamilyId, int] = {}
+        for ln in range(line - HINT_NEAR_LINES, line + HINT_NEAR_LINES + 1):
+            for fam in self._hint_lines.get(ln, ()):
+                counts[fam] = counts.get(fam, 0) + 1
+        order += sorted(counts, key=lambda f: (-counts[f], _FAMILY_RANK[f]))
+        return order
+
+    def add(
+        self,
+        entries: Sequence[Entry],
+        how: How,
+        cand: Candidate,
+        *,
+        text: str | None = None,
+        origin: str = "code",
+        context: Context | None = None,
+        score: float | None = None,
+        wordy: bool = False,
+        message: KnownMessage | None = None,
+        suggestion: bool = False,
+    ) -> None:
+        order: list[FamilyId] = []
+        if len({e.family for e in entries}) > 1 or context is Context.RECEIPT:
+            order = self.family_order(context or cand.context, cand.line)
+        for entry in entries:
+            rank = (
+                order.index(entry.family)
+                if entry.family in order
+                else len(order) + _FAMILY_RANK[entry.family]
+            )
+            hit = _Hit(
+                entry=entry,
+                how=how,
+                score=_SCORE.get(how, 0.0) if score is None else score,
+                line=cand.line,
+                start=cand.start,
+                snippet_of=cand,
+                text=cand.text if text is None else text,
+                origin=origin,
+                family_rank=rank,
+                wordy=wordy,
+                message=message,
+            )
+            (self.suggestions if suggestion else self.hits).append(hit)
+
+    # --- the passes ---
+
+    def read_candidates(self, fuzzy_queue: dict[str, Candidate]) -> None:
+        index = self.index
+        for cand in self.ex.candidates:
+            ctx = cand.context
+            if ctx is Context.STATUS or ctx is Context.NUMBER:
+                self._read_number(cand)
+                continue
+            if ctx is Context.MESSAGE:
+                for entry, known in index.messages.get(fold_message(cand.text), ()):
+                    self.add([entry], How.MESSAGE, cand, origin="message", message=known)
+                continue
+            found = False
+            for form, implied in lookup_forms(cand.text):
+                key = fold_code(form)
+                exact = index.exact.get(key, ())
+                alias = index.alias.get(key, ())
+                if not exact and not alias:
+                    continue
+                found = True
+                effective = implied or ctx
+                shaped = is_code_shaped(form)
+                if not effective.strong and not shaped and not self.explicit:
+                    break  # passive: an ordinary word outside a code context is chat, not a code
+                wordy = not effective.strong and not shaped
+                if exact:
+                    self.add(exact, How.EXACT, cand, text=form, context=effective, wordy=wordy)
+                if alias:
+                    self.add(alias, How.ALIAS, cand, text=form, context=effective, wordy=wordy)
+                break
+            if not found and self.explicit:
+                key = fold_code(cand.text)
+                if len(key) >= FUZZY_MIN_CHARS and (is_code_shaped(cand.text) or cand.text.isupper()):
+                    fuzzy_queue.setdefault(key, cand)
+
+    def _read_number(self, cand: Candidate) -> None:
+        if cand.number is None:
+            return
+        if cand.context is Context.NUMBER and not self.explicit:
+            return
+        found = self.index.by_number(cand.number)
+        if found is None:
+            return
+        entry, how = found
+        score = _SCORE[how] if cand.radix == 16 or how is How.RANGE else 92.0
+        # a bare decimal with no status word is only a guess: offer it, do not assert it
+        suggestion = cand.context is Context.NUMBER and cand.radix == 10
+        self.add([entry], how, cand, score=score, suggestion=suggestion)
+        hit = (self.suggestions if suggestion else self.hits)[-1]
+        if how is How.RANGE:
+            hit.notes.append(
+                f"command_status {cand.number} (0x{cand.number:08X}) has no name of its own: "
+                "it falls in this range, so its meaning depends on the SMSC."
+            )
+        if cand.radix == 10:
+            other = self.index.alibaba_numbers.get(cand.number)
+            if other is not None:
+                standard = entry.code if how is How.NUMERIC else "a reserved value"
+                hit.notes.append(
+                    f"{cand.number} is ambiguous: as a standard SMPP command_status it is {standard}, but "
+                    f"Alibaba's international pages number their own codes too, and there {cand.number} is "
+                    f"{other.code}. On an Alibaba SMPP link, check which of the two the number means."
+                )
+
+    def read_phrases(self) -> None:
+        """Multi-word codes, aliases and English messages, wherever they start."""
+        phrases = self.index.phrases
+        text = self.ex.text
+        for cand in self.ex.candidates:
+            if cand.context is Context.MESSAGE or cand.context is Context.STATUS:
+                continue
+            first = cand.text.casefold()
+            options = phrases.get(first)
+            if not options:
+                continue
+            line_end = text.find("\n", cand.start)
+            if line_end < 0:
+                line_end = len(text)
+            longest = max(len(p.words) for p in options)
+            seen = phrase_words(text[cand.start : min(line_end, cand.start + 3 * longest + 40)])
+            for phrase in options:
+                if not (seen == phrase.words or seen.startswith(phrase.words + " ")):
+                    continue
+                in_value = bool(cand.key)
+                if not self.explicit and phrase.size < 4 and not in_value:
+                    continue  # passive: "please do not disturb" is chat; a sentence-long text is not
+                origin = "message" if phrase.how is How.MESSAGE else "code"
+                self.add(
+                    [phrase.entry],
+                    phrase.how,
+                    cand,
+                    text=text[cand.start : cand.start + len(phrase.words) + 8].split("\n", 1)[0],
+                    origin=origin,
+                    message=phrase.message,
+                    context=Context.KEY if in_value else cand.context,
+                )
+
+    def read_cjk_messages(self) -> None:
+        if not self.ex.cjk_lines:
+            return
+        folded = self.ex.text.casefold()
+        if len(folded) != len(self.ex.text):  # casefold changed lengths (ß, ligatures): search the original
+            folded = self.ex.text
+        for cjk in self.index.cjk_messages:
+            pos = folded.find(cjk.needle)
+            seen = 0
+            while pos >= 0 and seen < MAX_MESSAGE_HITS:
+                end = pos + len(cjk.needle)
+                # the message as written runs on to its closing quote or the end of the clause
+                rest = _MESSAGE_TAIL.match(self.ex.text, end)
+                written_end = rest.end() if rest else end
+                line = self.line_of(pos)
+                cand = Candidate(
+                    self.ex.text[pos:written_end], Context.MESSAGE, line, pos, written_end, self.ex.text
+                )
+                self.add([cjk.entry], How.MESSAGE, cand, origin="message", message=cjk.message)
+                seen += 1
+                pos = folded.find(cjk.needle, end)
+
+    def read_ngrams(self) -> None:
+        """Explicit mode: a code typed as separate words ("qps limit control") on a short line."""
+        text = self.ex.text
+        by_line: dict[int, list[Candidate]] = {}
+        for cand in self.ex.candidates:
+            if cand.context in (Context.TOKEN, Context.KEY, Context.EXCEPTION, Context.RECEIPT):
+                by_line.setdefault(cand.line, []).append(cand)
+        for words in by_line.values():
+            if len(words) < 2:
+                continue
+            first, last = words[0], words[-1]
+            if last.end - first.start > NGRAM_LINE_CHARS:
+                continue
+            for i in range(len(words)):
+                joined = fold_code(words[i].text)
+                for j in range(i + 1, min(i + 6, len(words))):
+                    gap = text[words[j - 1].end : words[j].start]
+                    if gap.strip(" \t_-"):
+                        break
+                    joined += fold_code(words[j].text)
+                    exact = self.index.exact.get(joined, ())
+                    alias = self.index.alias.get(joined, ())
+                    if exact or alias:
+                        span = text[words[i].start : words[j].end]
+                        if exact:
+                            self.add(exact, How.EXACT, words[i], text=span)
+                        if alias:
+                            self.add(alias, How.ALIAS, words[i], text=span)
+
+    def read_fuzzy(self, queue: dict[str, Candidate]) -> None:
+        matched = {id(h.entry) for h in self.hits if h.origin == "code"}
+        index = self.index
+        for n, (key, cand) in enumerate(queue.items()):
+            if n >= MAX_FUZZY_LOOKUPS:
+                break
+            results = process.extract(
+                key,
+                index.fuzzy_keys,
+                scorer=fuzz.ratio,
+                processor=None,
+                limit=8,
+                score_cutoff=FUZZY_SUGGEST,
+            )
+            kept = [
+                (choice, score, pos)
+                for choice, score, pos in results
+                if abs(len(choice) - len(key)) <= max(3, len(choice) // 4)
+            ]
+            if not kept:
+                continue
+            best = kept[0][1]
+            for _choice, score, pos in kept:
+                for entry, _how in index.fuzzy_targets[pos]:
+                    if id(entry) in matched:
+                        continue
+                    confident = score >= FUZZY_CONFIDENT and score >= best - 2.0
+                    self.add(
+                        [entry],
+                        How.FUZZY,
+                        cand,
+                        origin="fuzzy",
+                        score=min(99.0, round(score, 1)),
+                        suggestion=not confident,
+                    )
+                    hit = (self.hits if confident else self.suggestions)[-1]
+                    hit.notes.append(
+                        f'Closest known code to "{mask_sensitive(cand.text)}" ({score:.0f}% similar).'
+                    )
+
+    def read_meaning(self, question: str) -> None:
+        if not question.strip():
+            return
+        results = self.index.meaning.search(question)
+        first = Candidate(question.strip()[:80], Context.TOKEN, 1, 0, 0, self.ex.text)
+        taken = 0
+        for entry, coverage in results:
+            if coverage < MEANING_SUGGEST:
+                break
+            confident = coverage >= MEANING_CONFIDENT and taken < MEANING_TOP
+            score = round(40.0 + 35.0 * coverage, 1)
+            self.add([entry], How.MEANING, first, origin="meaning", score=score, suggestion=not confident)
+            hit = (self.hits if confident else self.suggestions)[-1]
+            hit.snippet_of = None
+            hit.notes.append("Found by meaning: the words of the question match this code's description.")
+            taken += confident
+
+
+def _flow_note(fact: Fact, written: str = "") -> str:
+    plural = "message" if fact.value == 1 else "messages"
+    said = f'"{mask_sensitive(written)}": ' if written else ""
+    if fact.window:
+        return (
+            f"{said}{fact.window}-level flow control was hit; the cap is {fact.value} {plural} per "
+            f"{fact.window} ({fact.text})."
+        )
+    return f"{said}flow control was hit; the cap for its window is {fact.value} {plural} ({fact.text})."
+
+
+def _message_note(hit: _Hit, *, alone: bool) -> str | None:
+    known = hit.message
+    if known is None:
+        return None
+    written = hit.text.strip()
+    if alone:
+        note = f'Matched by its message text "{mask_sensitive(known.text)}": there was no code beside it.'
+        if _CJK.search(known.text):
+            note += f" It means: {known.meaning}"
+        return note
+    if not _CJK.search(known.text):
+        return None
+    if _DIGITS.findall(known.text) != _DIGITS.findall(written):
+        # the catalogue's meaning speaks of its own numbers ("cap of 5"); the flow note gives the real one
+        return None
+    return f'"{mask_sensitive(written)}" means: {known.meaning}'
+
+
+@dataclass
+class _Merged:
+    entry: Entry
+    first: _Hit
+    how: How
+    score: float
+    group: int
+    lines: list[int] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def note(self, text: str | None) -> None:
+        if text and text not in self.notes:
+            self.notes.append(text)
+
+
+def _merge(hits: list[_Hit], *, counted: bool = True) -> list[_Merged]:
+    merged: dict[int, _Merged] = {}
+    for hit in hits:
+        key = id(hit.entry)
+        item = merged.get(key)
+        if item is None:
+            item = merged[key] = _Merged(hit.entry, hit, hit.how, hit.score, _GROUP[hit.origin])
+        elif _HOW_RANK[hit.how] < _HOW_RANK[item.how] or (hit.how is item.how and hit.score > item.score):
+            item.how, item.score = hit.how, hit.score
+        for note in hit.notes:
+            item.note(note)
+        if counted and hit.line not in item.lines:
+            item.lines.append(hit.line)
+            if len(item.evidence) < MAX_EVIDENCE:
+                snippet = hit.snippet_of.snippet if hit.snippet_of is not None else mask_sensitive(hit.text)
+                item.evidence.append(Evidence(hit.line, snippet))
+    return list(merged.values())
+
+
+def _order_key(item: _Merged) -> tuple[int, int, int, int]:
+    first = item.first
+    return (item.group, first.start, _HOW_RANK[first.how], first.family_rank)
+
+
+def _to_match(item: _Merged) -> Match:
+    return Match(
+        entry=item.entry,
+        score=item.score,
+        how=item.how,
+        evidence=item.evidence,
+        count=max(1, len(item.lines)),
+        matched_text=mask_sensitive(item.first.text.strip()[:120]),
+        notes=item.notes,
+    )
+
+
+def _assemble(reader: _Reader) -> tuple[list[Match], list[Match]]:
+    hits = reader.hits
+    if reader.explicit and any(not h.wordy for h in hits if h.origin == "code"):
+        # the question holds a real code: an ordinary word beside it ("is this ok?") is not asked about
+        hits = [h for h in hits if not h.wordy]
+    code_hits = sorted((h for h in hits if h.origin == "code"), key=lambda h: (h.start, h.family_rank))
+    message_hits = [h for h in hits if h.origin == "message"]
+    code_entries = {id(h.entry) for h in code_hits}
+    code_lines = sorted({h.line for h in code_hits})
+
+    def code_near(line: int) -> bool:
+        i = bisect.bisect_left(code_lines, line - MESSAGE_NEAR_LINES)
+        return i < len(code_lines) and code_lines[i] <= line + MESSAGE_NEAR_LINES
+
+    alone = [h for h in message_hits if id(h.entry) not in code_entries and not code_near(h.line)]
+    merged = _merge(code_hits)
+    by_entry = {id(m.entry): m for m in merged}
+    flow_lines = {f.line for f in reader.ex.facts if f.kind == "flow"}
+    written_on: dict[int, str] = {}
+    explained: set[tuple[int, int]] = set()
+    for hit in sorted(message_hits, key=lambda h: (h.start, -len(h.text))):
+        target = by_entry.get(id(hit.entry))
+        if hit.line in flow_lines:  # the flow-control note explains this message, with the paste's own cap
+            written_on.setdefault(hit.line, hit.text.strip())
+            continue
+        if target is not None and (id(hit.entry), id(hit.message)) not in explained:
+            note = _message_note(hit, alone=False)
+            if note:
+                explained.add((id(hit.entry), id(hit.message)))
+                target.note(note)
+    for item in _merge(sorted(alone, key=lambda h: h.start)):
+        item.note(_message_note(item.first, alone=True))
+        merged.append(item)
+        by_entry[id(item.entry)] = item
+    confident = [m for m in merged if m.group == 0]
+    if not confident:
+        fuzzy_hits = [h for h in hits if h.origin == "fuzzy"]
+        merged += _merge(sorted(fuzzy_hits, key=lambda h: (h.start, -h.score)))
+        if not fuzzy_hits:
+            merged += _merge([h for h in hits if h.origin == "meaning"])
+    merged.sort(key=_order_key)
+    _attach_facts(reader.ex.facts, merged, written_on)
+
+    taken = {id(m.entry) for m in merged}
+    suggestions: list[_Merged] = []
+    if reader.explicit:
+        pool = [h for h in reader.suggestions if id(h.entry) not in taken]
+        pool.sort(key=lambda h: (-h.score, h.start, h.family_rank))
+        suggestions = _merge(pool)[:MAX_SUGGESTIONS]
+    return [_to_match(m) for m in merged], [_to_match(m) for m in suggestions]
+
+
+def _attach_facts(facts: list[Fact], merged: list[_Merged], written_on: dict[int, str]) -> None:
+    if not facts or not merged:
+        return
+    for fact in facts:
+        if fact.kind == "flow":
+            best: _Merged | None = None
+            distance = FLOW_NEAR_LINES + 1
+            for item in merged:
+                for line in item.lines or [item.first.line]:
+                    if abs(line - fact.line) < distance:
+                        best, distance = item, abs(line - fact.line)
+            if best is not None:
+                best.note(_flow_note(fact, written_on.get(fact.line, "")))
+        elif fact.kind == "receipt_err" and fact.value:
+            for item in merged:
+                if fact.line in item.lines and item.entry.family is FamilyId.SMPP_STATE:
+                    item.note(
+                        f"{fact.text} is the SMSC's own error number: there is no universal table for it, "
+                        "and the stat word decides the outcome."
+                    )
+
+
+def find_codes(text: str, catalog: Catalog, mode: Mode = Mode.EXPLICIT) -> Lookup:
+    """Find every catalogue code in `text` (see the module docstring for the rules)."""
+    normalized = normalize_text(text)
+    extraction = extract(normalized.text)
+    reader = _Reader(extraction, index_for(catalog), mode)
+    fuzzy_queue: dict[str, Candidate] = {}
+    reader.read_candidates(fuzzy_queue)
+    reader.read_phrases()
+    reader.read_cjk_messages()
+    if reader.explicit:
+        reader.read_ngrams()
+        code_keys = {id(h.entry) for h in reader.hits if h.origin in ("code", "message")}
+        if not code_keys:
+            _queue_short_question(extraction, fuzzy_queue)
+            reader.read_fuzzy(fuzzy_queue)
+            if not any(h.origin == "fuzzy" for h in reader.hits):
+                reader.read_meaning(extraction.text[:500])
+    matches, suggestions = _assemble(reader)
+    return Lookup(
+        query=mask_sensitive(normalized.text.strip()[:QUERY_CHARS]),
+        mode=mode,
+        matches=matches,
+        suggestions=suggestions,
+        tried=_tried(extraction),
+        truncated=normalized.truncated,
+    )
+
+
+def _queue_short_question(extraction: Extraction, queue: dict[str, Candidate]) -> None:
+    """A short question is also tried as one code: "qps limt control", "DONT DISTRUB"."""
+    words = [c for c in extraction.candidates if c.context is not Context.MESSAGE]
+    if not words or len(words) > SHORT_QUESTION_WORDS or words[0].line != words[-1].line:
+        return
+    span = extraction.text[words[0].start : words[-1].end]
+    key = fold_code(span)
+    if len(key) >= FUZZY_MIN_CHARS:
+        queue.setdefault(
+            key, Candidate(span, Context.TOKEN, words[0].line, words[0].start, words[-1].end, extraction.text)
+        )
+    for cand in words:
+        key = fold_code(cand.text)
+        if len(key) >= FUZZY_MIN_CHARS + 1 and cand.text.casefold() not in _STOP:
+            queue.setdefault(key, cand)
+
+
+def _tried(extraction: Extraction) -> list[str]:
+    strong: list[str] = []
+    other: list[str] = []
+    seen: set[str] = set()
+    for cand in extraction.candidates:
+        if cand.context is Context.MESSAGE:
+            continue
+        if cand.text in seen:
+            continue
+        seen.add(cand.text)
+        (strong if cand.context.strong or is_code_shaped(cand.text) else other).append(cand.text)
+        if len(strong) >= MAX_TRIED:
+            break
+    return [mask_sensitive(t) for t in (strong + other)[:MAX_TRIED]]
+
+
+# --- the JSON shape of `smscode explain --json` ------------------------------------------------------
+
+
+def match_to_dict(match: Match, catalog: Catalog) -> dict[str, Any]:
+    """One match as the plain dict `smscode explain --json` prints."""
+    entry = match.entry
+    return {
+        "family": entry.family.value,
+        "code": entry.code,
+        "title": entry.title,
+        "score": round(match.score, 1),
+        "how": match.how.value,
+        "count": match.count,
+        "stage": catalog.stage_of(entry).value,
+        "outcome": entry.outcome.value,
+        "retry": entry.retry.value,
+        "actors": [a.value for a in entry.actors],
+        "evidence": [{"line": ev.line, "snippet": ev.snippet} for ev in match.evidence],
+        "notes": list(match.notes),
+    }
+
+
+def lookup_to_dict(lookup: Lookup, catalog: Catalog) -> dict[str, Any]:
+    """The whole lookup as `smscode explain --json` prints it."""
+    return {
+        "matches": [match_to_dict(m, catalog) for m in lookup.matches],
+        "suggestions": [match_to_dict(m, catalog) for m in lookup.suggestions],
+    }
