@@ -26,6 +26,7 @@ least `FUZZY_MIN_CHARS` characters are tried, and only code-shaped tokens or sho
 - `FUZZY_CONFIDENT` (88): a match. `QPS_LIMT_CONTROL` → `QPS_LIMIT_CONTROL` scores 96.6.
 - `FUZZY_SUGGEST` (75): below the match line, a "did you mean" suggestion. `LENGTH_LIMIT` against
   `PARAM_LENGTH_LIMIT` scores 81: a suggestion at most, and never when the exact code was found.
+- Beside a confident match, other spellings are suggested only within `FUZZY_SUGGEST_GAP` (8) points of it.
 - An exact or alias hit for a candidate suppresses fuzzy look-ups for it, so close siblings
   (`SYSTEM_ERROR`/`SYSTEM_ERR`, `REJECTED_FLOODING_CONTROL`/`…_AL`) never crowd out the code typed.
 
@@ -69,6 +70,7 @@ from bot.results import Evidence, How, Lookup, Match, Mode
 FUZZY_CONFIDENT = 88.0
 FUZZY_SUGGEST = 75.0
 FUZZY_MIN_CHARS = 5
+FUZZY_SUGGEST_GAP = 8.0
 MEANING_CONFIDENT = 0.40
 MEANING_SUGGEST = 0.20
 MEANING_TOP = 3
@@ -618,6 +620,8 @@ class _Reader:
                 continue
             best = kept[0][1]
             for _choice, score, pos in kept:
+                if best >= FUZZY_CONFIDENT and score < best - FUZZY_SUGGEST_GAP:
+                    break  # a clear winner: far-behind spellings are not worth a "did you mean"
                 for entry, _how in index.fuzzy_targets[pos]:
                     if id(entry) in matched:
                         continue

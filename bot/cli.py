@@ -1,0 +1,119 @@
+"""The `smscode` command line: `smscode explain` finds and explains codes; `smscode serve` runs the Slack bot.
+
+    smscode explain QPS_LIMIT_CONTROL
+    pbpaste | smscode explain --passive
+    smscode explain --json - < error.log
+
+Exit status: 0 when something matched, 1 when nothing did, 2 for a usage error or a broken catalogue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bot import __version__
+from bot.catalog import Catalog, CatalogError, load_catalog
+from bot.matching import find_codes, lookup_to_dict
+from bot.normalize import MAX_INPUT_CHARS
+from bot.results import Lookup, Mode
+
+EXIT_FOUND = 0
+EXIT_NOT_FOUND = 1
+EXIT_USAGE = 2
+# Read at most this much of standard input: the matcher cuts the text at MAX_INPUT_CHARS anyway, and UTF-8
+# needs at most 4 bytes a character. One byte more lets the cut be noticed and reported.
+MAX_STDIN_BYTES = 4 * MAX_INPUT_CHARS + 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="smscode",
+        description="Find and explain Alibaba Cloud SMS, OpenAPI gateway and SMPP error codes in a paste.",
+    )
+    parser.add_argument("--version", action="version", version=f"smscode {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    explain = commands.add_parser(
+        "explain",
+        help="explain the codes in TEXT or standard input",
+        description="Find every code in TEXT (or standard input when TEXT is missing or '-') and explain it.",
+    )
+    shape = explain.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="print the matches as JSON")
+    shape.add_argument("--blocks", action="store_true", help="print the Slack Block Kit message as JSON")
+    explain.add_argument(
+        "--passive",
+        action="store_true",
+        help="read like an overheard message: only confident codes in a code-like context",
+    )
+    explain.add_argument(
+        "--catalog", type=Path, metavar="DIR", help="catalogue directory (default: the packaged one)"
+    )
+    explain.add_argument(
+        "text", nargs="*", metavar="TEXT", help="text to read; '-' or nothing reads standard input"
+    )
+    # `serve` is handed to bot.serve untouched; it is listed here so that --help shows it
+    commands.add_parser("serve", help="run the Slack bot (see `smscode serve --help`)", add_help=False)
+    return parser
+
+
+def _read_stdin(stream: TextIO) -> str:
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:  # a text stream without bytes underneath (tests, IDEs)
+        return stream.read(MAX_STDIN_BYTES)
+    data: bytes = buffer.read(MAX_STDIN_BYTES)
+    return data.decode("utf-8", errors="replace")
+
+
+def _emit(text: str) -> None:
+    out = sys.stdout
+    if hasattr(out, "reconfigure"):
+        # a terminal that cannot show a character gets an escape, never a crash
+        out.reconfigure(errors="backslashreplace")
+    out.write(text if text.endswith("\n") else text + "\n")
+
+
+def _render(lookup: Lookup, catalog: Catalog, args: argparse.Namespace) -> str:
+    if args.json:
+        return json.dumps(lookup_to_dict(lookup, catalog), ensure_ascii=False, indent=2)
+    from bot import render  # Block Kit models load only when an answer is rendered  # noqa: PLC0415
+
+    if args.blocks:
+        return json.dumps(render.render_message(lookup, catalog), ensure_ascii=False, indent=2)
+    return render.render_text(lookup, catalog)
+
+
+def explain(args: argparse.Namespace) -> int:
+    """`smscode explain`: look the text up and print the answer."""
+    try:
+        catalog = load_catalog(args.catalog)
+    except CatalogError as exc:
+        print(f"smscode: broken catalogue: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    words: list[str] = args.text
+    text = _read_stdin(sys.stdin) if not words or words == ["-"] else " ".join(words)
+    mode = Mode.PASSIVE if args.passive else Mode.EXPLICIT
+    lookup = find_codes(text, catalog, mode=mode)
+    _emit(_render(lookup, catalog, args))
+    return EXIT_FOUND if lookup.found else EXIT_NOT_FOUND
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `smscode` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:
+        # imported here so that `explain` never loads Slack's transport
+        from bot import serve  # noqa: PLC0415
+
+        return serve.main(argv[1:])
+    args = _parser().parse_args(argv)
+    if args.command == "explain":
+        return explain(args)
+    return EXIT_USAGE  # pragma: no cover - argparse rejects unknown commands itself
+
+
+if __name__ == "__main__":
+    sys.exit(main())
