@@ -37,19 +37,23 @@ def _text_of(obj: Any) -> str | None:
     return None
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def iter_block_texts(blocks: list[Any]) -> Iterator[str]:
     """Every piece of visible text in the blocks: text objects, fields, context elements, button labels."""
-    for block in blocks:
+    for block in _list(blocks):
         if not isinstance(block, dict):
             continue
         if isinstance(block.get("text"), str):  # a `markdown` block carries a bare string
             yield block["text"]
         elif (text := _text_of(block.get("text"))) is not None:
             yield text
-        for item in block.get("fields") or ():
+        for item in _list(block.get("fields")):
             if (text := _text_of(item)) is not None:
                 yield text
-        for element in block.get("elements") or ():
+        for element in _list(block.get("elements")):
             # Context elements are text objects; actions elements are buttons with a text object inside.
             inner = element.get("text") if isinstance(element, dict) else None
             if (text := _text_of(element) or _text_of(inner)) is not None:

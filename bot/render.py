@@ -286,7 +286,7 @@ def _answer(entry: Entry, catalog: Catalog, match: Match | None) -> _Answer:
         _Emoji(OUTCOME_EMOJI[entry.outcome]),
         " ",
         _Strong(OUTCOME_TEXT[entry.outcome].capitalize()),
-        f" · {family_name} · comes from the {STAGE_TEXT[stage]}",
+        f" · {family_name} · source: {STAGE_TEXT[stage]}",
     )
     facts: list[tuple[str, _Line]] = [
         ("Retry", (_Emoji(RETRY_EMOJI[entry.retry]), " ", RETRY_TEXT[entry.retry])),
