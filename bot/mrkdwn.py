@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 
+from bot.redact import mask_sensitive
+
 WORD_JOINER = "\u2060"  # invisible, not whitespace: `@\u2060here` reads as "@here" but is no mention
 ELLIPSIS = "…"
-MASK = "•"  # not a digit or a letter, so masking twice changes nothing
 BACKTICK_STANDIN = "ˋ"  # U+02CB looks like a backtick but cannot open or close a code span
 
 # Control characters become a space (they often separate words: tabs, newlines, NUL from binary pastes).
@@ -30,48 +31,14 @@ _SPACES = re.compile(r"\s+")
 _LINE_SPACES = re.compile(r"[^\S\n]+")
 
 # --- private data --------------------------------------------------------------------------------
-# Quantifiers are bounded so that a 40,000-character token costs linear time, never quadratic.
-_SLACK_TOKEN = re.compile(r"\b(xox[a-z]|xapp)-[A-Za-z0-9-]{4,300}", re.IGNORECASE)
-_ACCESS_KEY_ID = re.compile(r"\bLTAI[A-Za-z0-9]{4,60}")
-_SECRET = re.compile(
-    r"(?i)\b((?:access_?key_?secret|secret_?(?:access_?)?key|client_?secret|signing_?secret|secret|password"
-    r"|passwd|pwd|api_?key|auth_?token|access_?token|token)[\"']?\s{0,5}[:=]\s{0,5}[\"']?)"
-    r"([^\s\"',;&}\])]{3,300})"
-)
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}")
-# A number written in international format (+CC…) is a phone number wherever it appears.
-_PLUS_PHONE = re.compile(r"(?<![\w+])\+\d(?:[ .-]?\d){6,16}(?!\d)")
-# Mainland China mobile numbers, with or without the 86 prefix, are distinctive enough to mask bare.
-_CN_MOBILE = re.compile(r"(?<![\d+])(?:86)?1[3-9]\d{9}(?!\d)")
-# Any digits after a key that names a recipient (JSON, key=value, SMPP field names).
-_PHONE_KEY = re.compile(
-    r"(?i)(\b(?:phone\w{0,20}|mobile\w{0,20}|msisdn|to|dest(?:ination)?(?:_?addr(?:ess)?)?|source_?addr"
-    r"|recipient\w{0,20}|receiver|callee|number)[\"']?\s{0,5}[:=]\s{0,5}[\"']?)([+\d][\d ,.+-]{5,400})"
-)
-_DIGIT_RUN = re.compile(r"\+?\d(?:[ .-]?\d){5,16}")
-
-
-def _mask_number(number: str) -> str:
-    digits = re.sub(r"\D", "", number)
-    if len(digits) < 6:
-        return number
-    keep_head = 2 if number.startswith("+") or len(digits) >= 12 else 0
-    head = ("+" if number.startswith("+") else "") + digits[:keep_head]
-    return head + MASK * (len(digits) - keep_head - 3) + digits[-3:]
 
 
 def mask_private(text: str) -> str:
-    """Mask phone numbers (keeping the country code and the last 3 digits), AccessKey IDs, secrets,
-    e-mail addresses and Slack tokens. Idempotent: masked output contains nothing that masks again."""
-    text = _SLACK_TOKEN.sub(lambda m: f"{m.group(1)}-{MASK * 4}", text)
-    text = _ACCESS_KEY_ID.sub("LTAI" + MASK * 4, text)
-    text = _SECRET.sub(lambda m: m.group(1) + MASK * 4, text)
-    text = _EMAIL.sub(f"{MASK * 3}@{MASK * 3}", text)
-    text = _PHONE_KEY.sub(
-        lambda m: m.group(1) + _DIGIT_RUN.sub(lambda d: _mask_number(d.group()), m.group(2)), text
-    )
-    text = _PLUS_PHONE.sub(lambda m: _mask_number(m.group()), text)
-    return _CN_MOBILE.sub(lambda m: _mask_number(m.group()), text)
+    """Phone numbers, AccessKey IDs, secrets, e-mail addresses and Slack tokens masked (idempotent).
+
+    The extractor already masks what it puts in a Lookup; masking again here, at the one place where text
+    leaves for Slack or a terminal, keeps a snippet safe even if it came from somewhere else."""
+    return mask_sensitive(text)
 
 
 # --- cleaning and escaping -----------------------------------------------------------------------

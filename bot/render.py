@@ -301,7 +301,7 @@ def _answer(entry: Entry, catalog: Catalog, match: Match | None) -> _Answer:
     if entry.http_status:
         facts.append(("HTTP status", (", ".join(str(s) for s in entry.http_status),)))
     messages: list[_Line] = [
-        (_Code(msg.text), f" means: {msg.meaning}") for msg in entry.messages[:MAX_MESSAGES]
+        ("• ", _Code(msg.text), f": {msg.meaning}") for msg in entry.messages[:MAX_MESSAGES]
     ]
     see_also: list[_Line] = []
     for ref in entry.related[:MAX_RELATED]:
@@ -418,7 +418,7 @@ def _answer_blocks(answer: _Answer) -> _Blocks:
     if answer.found:
         out.extend(_sections([_mrkdwn_line(line) for line in answer.found], priority=1))
     if answer.messages:
-        text = "Returned with: " + "; ".join(_mrkdwn_line(line) for line in answer.messages)
+        text = "\n".join(["Messages returned with it:", *(_mrkdwn_line(line) for line in answer.messages)])
         out.extend(_context(text, priority=3))
     if answer.see_also:
         text = "*See also:* " + " · ".join(_mrkdwn_line(line) for line in answer.see_also)
@@ -907,7 +907,8 @@ def _answer_text(answer: _Answer) -> list[str]:
         lines.append("")
         lines += [w for line in answer.found for w in _wrap(_plain_line(line), indent="    ")]
     if answer.messages:
-        lines += _wrap("Returned with: " + "; ".join(_plain_line(m) for m in answer.messages), indent="    ")
+        lines.append("Messages returned with it:")
+        lines += [w for m in answer.messages for w in _wrap(_plain_line(m), indent="      ", first="    ")]
     if answer.see_also:
         lines += _wrap("See also: " + ", ".join(_plain_line(s) for s in answer.see_also), indent="    ")
     lines += _wrap(f"Docs: {answer.doc_url}", indent="    ")

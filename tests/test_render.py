@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from bot import render
 from bot.catalog import ACTOR_TEXT, RETRY_TEXT, STAGE_TEXT, Catalog, Entry, load_catalog
 from bot.limits import TARGET_TOP_TEXT, check_message
+from bot.matching import find_codes
 from bot.render import (
     ACTION_DETAILS,
     ACTION_PICK,
@@ -308,7 +309,7 @@ def test_single_answer_has_everything(mini: Catalog) -> None:
         "The cap differs per account",
         "`INVALID_SENDERID` (International SMS delivery receipts)",
         "`ESME_RTHROTTLED` (SMPP command_status values)",
-        "`触发小时级流控Permits:5` means: hour-level flow control",
+        "• `触发小时级流控Permits:5`: hour-level flow control",
         "<https://www.alibabacloud.com/help/en/sms/error-codes?a=1&amp;b=2|",
     ):
         assert piece in text, piece
@@ -719,3 +720,51 @@ def test_every_real_code_in_several_families_renders(catalog: Catalog) -> None:
         if len(entries) > 1:
             lookup = Lookup(query=code, mode=Mode.EXPLICIT, matches=[match(e) for e in entries])
             assert_safe(render_message(lookup, catalog, shareable=True))
+
+
+# --- end to end through the matching engine ------------------------------------------------------
+
+CASES = [
+    json.loads(line)
+    for name in ("intl.jsonl", "beyond.jsonl")
+    for line in (Path(__file__).parent / "data" / name).read_text(encoding="utf-8").splitlines()
+    if line.strip()
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_every_case_renders_safely(catalog: Catalog, case: dict[str, Any]) -> None:
+    lookup = find_codes(case["input"], catalog, Mode(case["mode"]))
+    payload = render_message(lookup, catalog, shareable=True)
+    assert_safe(payload)
+    refs = {b["value"] for b in buttons(payload, ACTION_DETAILS)}
+    headers = {b["text"]["text"] for b in payload["blocks"] if b["type"] == "header"}
+    for m in lookup.matches[: render.MAX_SHOWN]:
+        assert m.entry.ref in refs or m.entry.code in headers, m.entry.ref
+    assert_terminal(render_text(lookup, catalog))
+
+
+def test_hostile_paste_end_to_end(catalog: Catalog) -> None:
+    paste = (
+        "<!channel> @here look: https://evil.example/?a=1&b=2\n"
+        '{"Code":"isv.BUSINESS_LIMIT_CONTROL","Message":"触发小时级流控Permits:5","PhoneNumbers":"8613800138000"}\n'
+        "```\nstat:UNDELIV err:000 <@U0123ABC> &amp;lt; AccessKeyId=LTAI5tAbcdEfghIjklMnop\n```"
+    )
+    lookup = find_codes(paste, catalog, Mode.EXPLICIT)
+    payload = render_message(lookup, catalog, shareable=True)
+    assert_safe(payload)
+    text = all_text(payload)
+    assert "isv.BUSINESS_LIMIT_CONTROL" in text and "UNDELIVERABLE" in text
+    assert "13800138" not in text and "LTAI5tAbcd" not in text
+    share = buttons(payload, ACTION_SHARE)[0]["value"]
+    assert "13800138" not in share and "LTAI5tAbcd" not in share
+    assert_safe(render_message(lookup_from_share_value(share, catalog), catalog))
+    terminal = render_text(lookup, catalog)
+    assert_terminal(terminal)
+    assert "13800138" not in terminal
+
+
+def test_hour_level_cap_reaches_the_answer(catalog: Catalog) -> None:
+    lookup = find_codes('{"Code":"isv.BUSINESS_LIMIT_CONTROL","Message":"触发小时级流控Permits:5"}', catalog)
+    text = all_text(render_message(lookup, catalog))
+    assert "Permits:5" in text and "5" in text
