@@ -239,6 +239,14 @@ def _how_line(match: Match) -> _Line | None:
     return None
 
 
+# Notes from bot.matching that only restate how a match was made (the how line says it already).
+_HOW_NOTES: dict[How, tuple[str, ...]] = {
+    How.FUZZY: ("Closest known code to ",),
+    How.MEANING: ("Found by meaning:",),
+}
+_MESSAGE_NOTE = "Matched by its message text"
+
+
 def _evidence_line(evidence: Evidence, limit: int = SNIPPET_LIMIT) -> _Line:
     return (f"line {evidence.line}: ", _Echo(evidence.snippet, limit))
 
@@ -264,11 +272,16 @@ def _found_lines(match: Match | None) -> list[_Line]:
     if match is None:
         return []
     lines: list[_Line] = []
-    if (how := _how_line(match)) is not None:
+    how = _how_line(match)
+    # The matcher may explain the same thing in a note. Keep whichever says more: our line carries the
+    # score; its message note carries the message's meaning.
+    if match.how is How.MESSAGE and any(n.startswith(_MESSAGE_NOTE) for n in match.notes):
+        how = None
+    if how is not None:
         lines.append((_Emoji("mag"), " ", *how))
-    lines.extend(
-        ("• ", _Echo(note, NOTE_LIMIT, code=False)) for note in match.notes[:MAX_NOTES] if note.strip()
-    )
+    repeats = _HOW_NOTES.get(match.how, ())
+    notes = [n for n in match.notes if n.strip() and not (how and n.startswith(repeats))]
+    lines.extend(("• ", _Echo(note, NOTE_LIMIT, code=False)) for note in notes[:MAX_NOTES])
     evidence = _telling(match)[:MAX_EVIDENCE]
     seen: list[_Seg] = [f"Seen {match.count}×"] if match.count > 1 else []
     if evidence:
@@ -920,10 +933,10 @@ def _several_text(lookup: Lookup, catalog: Catalog) -> list[str]:
     for i, match in enumerate(lookup.matches[:MAX_SHOWN], start=1):
         item = _item(match, catalog)
         lines += _wrap(_plain_line(item.headline), indent="    ", first=f"{i:>2}. ")
-        lines += _wrap(mrkdwn.clean(item.title), indent="    ")
-        lines += _wrap(_plain_line(item.verdict), indent="    ")
+        lines += _wrap(mrkdwn.clean(item.title), indent="    ", first="    ")
+        lines += _wrap(_plain_line(item.verdict), indent="    ", first="    ")
     if rest := lookup.matches[MAX_SHOWN:]:
-        lines += ["", *_wrap(_plain_line(_more_names(rest)), indent="    ")]
+        lines += ["", *_wrap(_plain_line(_more_names(rest)), indent="    ", first="    ")]
     lines += ["", "Details of one code: smscode explain CODE"]
     return lines
 
