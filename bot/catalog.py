@@ -7,7 +7,6 @@ import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -256,13 +255,12 @@ class Catalog:
 def default_catalog_dir() -> Path:
     """The catalogue shipped with the package (installed), or `catalog/` of a source checkout.
 
-    A wheel installs `catalog/` as the data package `bot.catalog_data`; an editable install does
-    not map that name, so a checkout falls back to the folder beside `bot/`.
+    A wheel installs `catalog/` as `bot/catalog_data/` (see pyproject.toml); an editable install
+    keeps it in the folder beside `bot/`.
     """
-    try:
-        return Path(str(resources.files("bot.catalog_data")))
-    except ModuleNotFoundError:
-        return Path(__file__).resolve().parent.parent / "catalog"
+    here = Path(__file__).resolve().parent
+    installed = here / "catalog_data"
+    return installed if installed.is_dir() else here.parent / "catalog"
 
 
 def _describe(err: ValidationError) -> str:
@@ -327,7 +325,9 @@ def _check_catalog(families: Iterable[Family], files: dict[FamilyId, str], *, ch
                 )
         for ref in entry.related if check_related else ():
             family, sep, code = ref.partition(":")
-            if not sep or (family, code) not in {(e.family.value, e.code) for e in codes.get(code.casefold(), [])}:
+            if not sep or (family, code) not in {
+                (e.family.value, e.code) for e in codes.get(code.casefold(), [])
+            }:
                 raise CatalogError(f"{where}: field 'related': {ref!r} is not a known family:code")
             if ref == entry.ref:
                 raise CatalogError(f"{where}: field 'related': an entry cannot relate to itself")
@@ -347,7 +347,9 @@ def load_catalog(directory: Path | str | None = None, *, check_related: bool = T
     for path in paths:
         fam = _load_family(path)
         if fam.id in loaded:
-            raise CatalogError(f"{path.name}: field 'family': {fam.id.value} is also defined in {files[fam.id]}")
+            raise CatalogError(
+                f"{path.name}: field 'family': {fam.id.value} is also defined in {files[fam.id]}"
+            )
         loaded[fam.id] = fam
         files[fam.id] = path.name
     _check_catalog(loaded.values(), files, check_related=check_related)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import textwrap
@@ -12,7 +13,7 @@ from rapidfuzz import fuzz
 
 from bot.catalog import Catalog, CatalogError, FamilyId, Outcome, Retry, load_catalog
 
-from .conftest import DATA, ROOT
+from .conftest import DATA
 
 SEED = json.loads((DATA / "seed_codes.json").read_text(encoding="utf-8"))
 
@@ -49,7 +50,15 @@ def test_smpp_states_carry_short_form_and_numeric_state(catalog: Catalog) -> Non
         columns = row["columns"]
         assert isinstance(columns, list)
         assert states[str(row["code"])].short_form == columns[0]
-    expected = {"DELIVERED": 2, "EXPIRED": 3, "DELETED": 4, "UNDELIVERABLE": 5, "ACCEPTED": 6, "UNKNOWN": 7, "REJECTED": 8}
+    expected = {
+        "DELIVERED": 2,
+        "EXPIRED": 3,
+        "DELETED": 4,
+        "UNDELIVERABLE": 5,
+        "ACCEPTED": 6,
+        "UNKNOWN": 7,
+        "REJECTED": 8,
+    }
     assert {code: states[code].message_state for code in expected} == expected
 
 
@@ -105,13 +114,14 @@ def test_smpp_status_values_are_unique_and_ranges_do_not_overlap(catalog: Catalo
     values = [e.value for e in entries if e.value is not None]
     assert len(values) == len(set(values))
     spans = sorted(e.value_range for e in entries if e.value_range is not None)
-    for (_, hi), (lo, _) in zip(spans, spans[1:], strict=False):
+    for (_, hi), (lo, _) in itertools.pairwise(spans):
         assert hi < lo
     for value in values:
         assert not any(lo <= value <= hi for lo, hi in spans), value
 
 
 # --- our own words ----------------------------------------------------------------------------
+
 
 def _source_sentences() -> list[str]:
     """Sentences of the source page, from the copy in tests/data (a clone has no ../shared)."""
@@ -218,7 +228,9 @@ def test_loader_rejects_an_alias_colliding_with_another_code(tmp_path: Path) -> 
         ("actors", "[]", "actors"),
     ],
 )
-def test_loader_rejects_empty_or_placeholder_fields(tmp_path: Path, field: str, value: str, message: str) -> None:
+def test_loader_rejects_empty_or_placeholder_fields(
+    tmp_path: Path, field: str, value: str, message: str
+) -> None:
     write_family(tmp_path, "a.toml", "intl-api", entry("A_CODE", **{field: value}))
     with pytest.raises(CatalogError, match=message):
         load_catalog(tmp_path)

@@ -14,7 +14,13 @@ from .conftest import ROOT
 
 # The pure core: nothing here may reach Slack's network layers (models for Block Kit are fine).
 CORE_MODULES = [p for p in (ROOT / "bot").glob("*.py") if p.stem not in {"serve", "settings"}]
-FORBIDDEN = ("slack_bolt", "slack_sdk.web", "slack_sdk.socket_mode", "slack_sdk.webhook", "slack_sdk.http_retry")
+FORBIDDEN = (
+    "slack_bolt",
+    "slack_sdk.web",
+    "slack_sdk.socket_mode",
+    "slack_sdk.webhook",
+    "slack_sdk.http_retry",
+)
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -47,7 +53,18 @@ def test_only_settings_reads_the_environment() -> None:
 def test_installed_wheel_finds_its_catalogue_from_another_directory(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(wheels),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
     )
@@ -62,7 +79,11 @@ def test_installed_wheel_finds_its_catalogue_from_another_directory(tmp_path: Pa
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(target)}
     probe = subprocess.run(
-        [sys.executable, "-c", "import bot, bot.catalog as c; print(bot.__file__); print(c.default_catalog_dir())"],
+        [
+            sys.executable,
+            "-c",
+            "import bot, bot.catalog as c; print(bot.__file__); print(c.default_catalog_dir())",
+        ],
         cwd=elsewhere,
         env=env,
         check=True,
@@ -70,7 +91,9 @@ def test_installed_wheel_finds_its_catalogue_from_another_directory(tmp_path: Pa
         text=True,
     )
     module_file, catalog_dir = probe.stdout.split()
-    assert module_file.startswith(str(target)), "the test must exercise the installed copy, not the source tree"
+    assert module_file.startswith(str(target)), (
+        "the test must exercise the installed copy, not the source tree"
+    )
     assert catalog_dir.startswith(str(target))
     assert len(list(Path(catalog_dir).glob("*.toml"))) == 6
     result = subprocess.run(
