@@ -22,7 +22,7 @@ from bot.render import (
     render_message,
 )
 from bot.settings import Settings
-from bot.slack.replies import delete_original, send_response
+from bot.slack.replies import acked_first, delete_original, send_response
 
 SHARE_ACTION = re.compile(rf"^{re.escape(ACTION_SHARE)}$")
 PICK_ACTION = re.compile(rf"^{re.escape(ACTION_PICK)}:\d+$")
@@ -79,6 +79,6 @@ def register(app: App, catalog: Catalog, settings: Settings) -> None:
         # Only the person who clicked sees it; the shared answer stays as it is.
         send_response(respond, payload, response_type="ephemeral", replace_original=False)
 
-    app.action(SHARE_ACTION)(handle_share)
-    app.action(PICK_ACTION)(handle_pick)
-    app.action(DETAILS_ACTION)(handle_details)
+    app.action(SHARE_ACTION)(acked_first(handle_share))
+    app.action(PICK_ACTION)(acked_first(handle_pick))
+    app.action(DETAILS_ACTION)(acked_first(handle_details))

@@ -32,7 +32,7 @@ USER_MESSAGES: dict[str, str] = {
     "is_archived": "This channel is archived, so I can't post in it.",
     "ratelimited": "Slack is rate-limiting me right now. Please try again in a minute.",
     "msg_too_long": "That answer was too long for Slack. Try asking about one code at a time.",
-    "response_url": "This button has expired. Run `/smscode` again to get a fresh answer.",
+    "response_url": "Slack's reply link for this request expired. Run `/smscode` again for a fresh answer.",
     "network": "I couldn't reach Slack just now. Please try again in a moment.",
 }
 GENERIC_MESSAGE = "Something went wrong while answering. Please try again."
@@ -174,7 +174,7 @@ def handle_error(error: Exception, body: dict[str, Any], context: BoltContext, c
         return  # a passive reply nobody asked for: logging is enough
     payload = render_error(USER_MESSAGES.get(code, GENERIC_MESSAGE))
     try:
-        if context.respond is not None and code != "response_url":
+        if context.response_url and context.respond is not None and code != "response_url":
             send_response(context.respond, payload, response_type="ephemeral", replace_original=False)
             return
         event = body.get("event") or {}

@@ -12,7 +12,7 @@ from bot.matching import find_codes
 from bot.render import render_help, render_message
 from bot.results import Mode
 from bot.settings import Settings
-from bot.slack.replies import send_response
+from bot.slack.replies import acked_first, send_response
 
 COMMAND = "/smscode"
 HELP_WORDS = frozenset({"", "help", "-h", "--help", "?"})
@@ -44,4 +44,4 @@ def register(app: App, catalog: Catalog, settings: Settings) -> None:
             )
         send_response(respond, payload, response_type="ephemeral")
 
-    app.command(COMMAND)(handle_command)
+    app.command(COMMAND)(acked_first(handle_command))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
+import logging
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from cachetools import TTLCache
+from slack_bolt import BoltRequest
 from slack_bolt.context.respond import Respond
+from slack_bolt.kwargs_injection import build_required_kwargs
 
 # Message subtypes written by a person. Everything else (edits, deletions, joins, bot posts) is
 # ignored; `thread_broadcast` is a thread reply also sent to the channel, and `file_share` a
@@ -22,6 +26,46 @@ ANSWER_EVENT_TYPE = "smscode_answer"
 # Bounds on reading a thread back: Slack pages conversations.replies at up to 1,000 messages.
 REPLIES_PAGE = 200
 REPLIES_MAX_PAGES = 5
+
+
+log = logging.getLogger("smscode.slack")
+
+
+def acked_first(listener: Callable[..., None]) -> Callable[[BoltRequest], None]:
+    """Wrap a listener that calls ack() so its errors reach the app's error handler without losing the ack.
+
+    When a listener raises, Bolt's thread runner (slack_bolt/listener/thread_runner.py) sets
+    `ack.response = None` even if ack() already ran; if that happens before the request thread has
+    polled the ack (it checks every 10 ms), Slack gets no acknowledgement for 3 s and shows the user
+    a timeout. Failing fast after ack() is normal here (a local ok:false, an expired response_url),
+    so such errors are handed to the same `@app.error` handler from here instead.
+    """
+    names = list(inspect.signature(listener).parameters)
+
+    def run(request: BoltRequest) -> None:
+        kwargs = build_required_kwargs(
+            logger=log,
+            required_arg_names=names,
+            request=request,
+            response=None,
+            this_func=listener,
+            next_keys_required=False,
+        )
+        try:
+            listener(**kwargs)
+        except Exception as error:
+            if request.context.ack.response is None:
+                request.context.ack()  # never leave Slack waiting, whatever failed
+            request.context.listener_runner.listener_error_handler.handle(
+                error=error, request=request, response=None
+            )
+
+    # Bolt reads the listener's parameter names and its name (the meta-test checks handle_*).
+    # functools.wraps would expose the inner signature through __wrapped__, so copy by hand.
+    run.__name__ = listener.__name__
+    run.__qualname__ = listener.__qualname__
+    run.__doc__ = listener.__doc__
+    return run
 
 
 class ResponseUrlError(Exception):

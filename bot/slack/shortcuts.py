@@ -12,7 +12,7 @@ from bot.matching import find_codes
 from bot.render import render_message
 from bot.results import Mode
 from bot.settings import Settings
-from bot.slack.replies import message_text, send_response
+from bot.slack.replies import acked_first, message_text, send_response
 
 EXPLAIN_MESSAGE = "smscode_explain_message"
 
@@ -36,4 +36,6 @@ def register(app: App, catalog: Catalog, settings: Settings) -> None:
             (shortcut.get("user") or {}).get("id"),
         )
 
-    app.shortcut({"callback_id": EXPLAIN_MESSAGE, "type": "message_action"})(handle_message_shortcut)
+    app.shortcut({"callback_id": EXPLAIN_MESSAGE, "type": "message_action"})(
+        acked_first(handle_message_shortcut)
+    )

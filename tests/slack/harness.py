@@ -76,7 +76,9 @@ class ServedApp:
             handler_class=_QuietHandler,
         )
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="app-under-test", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="app-under-test", daemon=True
+        )
         self._thread.start()
 
     def close(self) -> None:
@@ -109,7 +111,8 @@ class ServedApp:
         path: str = "/slack/events",
     ) -> Reply:
         ts = str(int(time.time()) if timestamp is None else timestamp)
-        sig = signature or SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=ts, body=body)
+        if signature is None:
+            signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=ts, body=body)
         request = urllib.request.Request(  # noqa: S310 (127.0.0.1 only)
             self.url + path,
             data=body,
@@ -117,7 +120,7 @@ class ServedApp:
             headers={
                 "Content-Type": content_type,
                 "X-Slack-Request-Timestamp": ts,
-                "X-Slack-Signature": sig,
+                "X-Slack-Signature": signature,
                 **(headers or {}),
             },
         )
