@@ -28,7 +28,7 @@ around the candidate and masked with `bot.redact.mask_sensitive`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -61,7 +61,7 @@ class Context(StrEnum):
 _STRONG = frozenset({Context.KEY, Context.RECEIPT, Context.EXCEPTION, Context.ENUM, Context.STATUS})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass costs a __setattr__ per field, per token
 class Candidate:
     """One thing that may be a code, with where it was seen."""
 
@@ -72,6 +72,8 @@ class Candidate:
     end: int
     source: str = field(repr=False, compare=False)  # the whole normalised text (shared, not copied)
     key: str = ""  # the key name for KEY / MESSAGE / EXCEPTION contexts, folded (errorcode, message, …)
+    folded: str = ""  # fold_code(text) for tokens, computed once
+    in_url: bool = False  # inside a URL (a troubleshoot link's q=Code repeats the code beside it)
     number: int | None = None  # STATUS / NUMBER: the value
     radix: int = 10  # STATUS / NUMBER: how it was written (10 or 16)
 
@@ -116,6 +118,14 @@ _KV = re.compile(
     r"(?P<quote>[\"']?)"
     r"(?=[^\s\"',;}\]])"
 )
+
+
+_SEPARATORS = str.maketrans("", "", "_ -'\t")
+
+
+def fold_code(text: str) -> str:
+    """The key a code is compared by: case-folded, without `_`, spaces, `-` and `'` (dots are kept)."""
+    return text.casefold().translate(_SEPARATORS)
 
 
 def fold_key(key: str) -> str:
@@ -185,12 +195,19 @@ def _key_context(folded: str) -> Context | None:
 
 
 # --- tokens -----------------------------------------------------------------------------------------
-# Words joined by dots or hyphens (isv.SMS_X, InvalidAccessKeyId.NotFound, isv.permission-api-package-limit).
-# Written so that no two ways of matching the same text exist: linear time even on a 100 KB word.
-_TOKEN = re.compile(r"[A-Za-z0-9_]+(?:[.\-][A-Za-z0-9_]+)*")
+# Words joined by dots or hyphens (isv.SMS_X, InvalidAccessKeyId.NotFound, isv.permission-api-package-limit),
+# starting with a letter or `_`; and hex numbers (0x0000000B, 0000000b). No code starts with a digit, so
+# decimal runs (timestamps, ids, lengths) are skipped inside the regular expression, not in Python. The
+# look-behind lets a token start only where a run starts, and no two ways of matching the same text exist:
+# linear time even on a 100 KB word.
+_RUN = r"[A-Za-z0-9_.\-]"
+_TOKEN = re.compile(
+    rf"(?<!{_RUN})(?:[A-Za-z_][A-Za-z0-9_]*(?:[.\-][A-Za-z0-9_]+)*"
+    rf"|0[xX][0-9A-Fa-f]{{1,8}}(?!{_RUN})|[0-9A-Fa-f]{{8}}(?!{_RUN}))"
+)
+_NUMBER_AT = re.compile(r"(0[xX][0-9A-Fa-f]{1,8}|\d{1,10})(?![A-Za-z0-9_])")
 _HEXISH = re.compile(r"[0-9A-Fa-f\-]+")
 _HEX_STATUS = re.compile(r"0[xX]([0-9A-Fa-f]{1,8})|([0-9A-Fa-f]{8})")
-_LETTERS = re.compile(r"[A-Za-z]")
 
 # The nearest word before a number, within a short window on the same line.
 _PREV_WORD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)[^A-Za-z\n]{0,24}$")
@@ -264,11 +281,11 @@ _WINDOW_NAME = {
 }
 
 # A line that is an SMPP delivery receipt (Appendix B text, a Jasmin/Kannel DLR log line).
-_RECEIPT_LINE = re.compile(r"(?i)\bstat:|\bdlvrd:|\bdone date:|\bsubmit date:|\bDLR\b|deliver_sm\b")
-_RECEIPT_ERR = re.compile(r"(?i)(?<![A-Za-z])err:[ \t]*(\d{1,6})\b")
+_RECEIPT_ERR = re.compile(r"(?<![A-Za-z])[Ee][Rr][Rr]:[ \t]*(\d{1,6})\b")
 _RECEIPT_TEXT = re.compile(r"(?i)\btext:")
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_URL = re.compile(r"(?i)(?<![A-Za-z])(?:https?|ftp)://[^\s\"'<>)\]}]{1,4000}")
 _LINE_END = re.compile(r"\n")
 
 
@@ -335,20 +352,22 @@ def _enum_tail(owner: str, tail: str) -> bool:
 
 
 def is_code_shaped(text: str) -> bool:
-    """Looks like an identifier rather than a word: has `_` or `.`, or CamelCase with two humps.
+    """Looks like an identifier rather than a word: has `_` or `.`, or is CamelCase with two humps.
 
     Ordinary words (`OK`, `expired`, `DELIVERED`, `Forbidden`) are not code-shaped; they count as codes only
     in a strong context.
     """
     if "_" in text or "." in text:
         return True
-    humps = 0
-    prev_lower = False
-    for ch in text:
-        if ch.isupper() and prev_lower:
-            humps += 1
-        prev_lower = ch.islower()
-    return humps >= 1 and text[:1].isupper()
+    return text[:1].isupper() and _CAMEL_HUMP.search(text) is not None
+
+
+def is_fuzzy_worthy(text: str) -> bool:
+    """Worth a fuzzy look-up when nothing matched exactly: code-shaped, or a long all-capitals word."""
+    return is_code_shaped(text) or (len(text) >= 5 and text.isalpha() and text.isupper())
+
+
+_CAMEL_HUMP = re.compile(r"[a-z][A-Z]")
 
 
 class _Lines:
@@ -419,14 +438,25 @@ def _is_status_word(word: str) -> bool:
     return word in STATUS_WORDS or word.endswith(("status", "resp"))
 
 
-def extract(text: str, *, limit: int = MAX_CANDIDATES) -> Extraction:
-    """Read every candidate and fact from normalised `text` (see the module docstring)."""
+def extract(
+    text: str, *, vocabulary: Container[str] | None = None, limit: int = MAX_CANDIDATES
+) -> Extraction:
+    """Read every candidate and fact from normalised `text` (see the module docstring).
+
+    With a `vocabulary` (folded strings the caller can match), a free-text word is kept only when it is in
+    it or looks like a code (`is_fuzzy_worthy`); this keeps a long paste cheap. Words in a code context are
+    always kept.
+    """
     out = Extraction(text=text, candidates=[], facts=[], keys_by_line={}, cjk_lines=[])
+    # ASCII-lowered bytes, one byte per character, so that literal pre-checks run at C speed
+    lowered = text.encode("ascii", "replace").lower()
     value_key = _read_keys(out)
-    receipts = _read_receipts(out)
-    _read_status_numbers(out)
-    _read_flow_control(out)
-    _read_tokens(out, value_key, receipts, limit)
+    receipts = _read_receipts(out, lowered)
+    if b"status" in lowered or b"_resp" in lowered:
+        _read_status_numbers(out)
+    if b"permits" in lowered:
+        _read_flow_control(out)
+    _read_tokens(out, value_key, receipts, vocabulary, limit)
     out.candidates.sort(key=_by_position)
     out.cjk_lines = sorted(set(_cjk_lines(text)))
     return out
@@ -445,7 +475,24 @@ def _read_keys(out: Extraction) -> dict[int, tuple[str, Context | None]]:
             seen.add(folded)
         ctx = Context.STATUS if folded in STATUS_NUMBER_KEYS else _key_context(folded)
         value_key[m.end()] = (folded, ctx)
-        if ctx is Context.MESSAGE:
+        if ctx is Context.STATUS:
+            number = _NUMBER_AT.match(text, m.end())
+            parsed = _hex_or_dec(number.group(1)) if number else None
+            if number and parsed:
+                out.candidates.append(
+                    Candidate(
+                        number.group(1),
+                        Context.STATUS,
+                        line,
+                        number.start(),
+                        number.end(),
+                        text,
+                        key=folded,
+                        number=parsed[0],
+                        radix=parsed[1],
+                    )
+                )
+        elif ctx is Context.MESSAGE:
             value, end = _message_value(text, m.end(), m.group("quote"))
             if value.strip():
                 out.candidates.append(
@@ -454,15 +501,28 @@ def _read_keys(out: Extraction) -> dict[int, tuple[str, Context | None]]:
     return value_key
 
 
-def _read_receipts(out: Extraction) -> list[tuple[int, int]]:
+_RECEIPT_MARKS = (b"stat:", b"dlvrd:", b"done date:", b"submit date:", b"deliver_sm", b"dlr")
+
+
+def _read_receipts(out: Extraction, lowered: bytes) -> list[tuple[int, int]]:
     """Spans of SMPP receipt lines up to their `text:` field (state words there count without `stat:`)."""
     text = out.text
+    starts: set[int] = set()
+    for mark in _RECEIPT_MARKS:
+        pos = lowered.find(mark)
+        while pos >= 0:
+            before = lowered[pos - 1 : pos] if pos else b" "
+            after = lowered[pos + len(mark) : pos + len(mark) + 1]
+            if before.isalnum() or (mark == b"dlr" and after.isalnum()):
+                pos = lowered.find(mark, pos + 1)
+                continue
+            starts.add(text.rfind("\n", 0, pos) + 1)
+            newline = lowered.find(b"\n", pos)  # one mark is enough for a line
+            pos = lowered.find(mark, newline) if newline >= 0 else -1
     spans: list[tuple[int, int]] = []
     lines = _Lines(text)
-    for m in _RECEIPT_LINE.finditer(text):
-        line_start, line_end = _line_bounds(text, m.start())
-        if spans and spans[-1][0] == line_start:
-            continue
+    for line_start in sorted(starts):
+        _, line_end = _line_bounds(text, line_start)
         text_field = _RECEIPT_TEXT.search(text, line_start, line_end)
         stop = text_field.start() if text_field else line_end
         spans.append((line_start, stop))
@@ -533,6 +593,7 @@ def _read_tokens(
     out: Extraction,
     value_key: dict[int, tuple[str, Context | None]],
     receipts: list[tuple[int, int]],
+    vocabulary: Container[str] | None,
     limit: int,
 ) -> None:
     """Every word-like token, classified by the context it sits in."""
@@ -541,33 +602,36 @@ def _read_tokens(
     whole = text.strip()
     receipt_index = 0
     count = 0
+    urls = [m.span() for m in _URL.finditer(text)] if "://" in text else []
+    url_index = 0
+    if whole.isdigit() and len(whole) <= 10:  # someone asked about one bare number
+        start = text.index(whole)
+        out.candidates.append(
+            Candidate(
+                whole, Context.NUMBER, lines.at(start), start, start + len(whole), text, number=int(whole)
+            )
+        )
     for m in _TOKEN.finditer(text):
         start, end = m.span()
-        tok = m.group()
         if end - start > MAX_TOKEN_CHARS or (start and text[start - 1] == "%"):
             continue  # too long to be a code, or glued to a percent-escape of a URL-encoded string
+        tok = m.group()
         key, ctx = value_key.get(start, ("", None))
         number: int | None = None
         radix = 10
-        has_letter = _LETTERS.search(tok) is not None
-        if ctx is Context.STATUS:
-            parsed = _hex_or_dec(tok) if not has_letter or _HEXISH.fullmatch(tok) else None
-            if parsed is None:
-                ctx = Context.KEY  # a name under a status key: command_status: ESME_ROK
-            else:
-                number, radix = parsed
-        elif _HEXISH.fullmatch(tok) or tok[:2].lower() == "0x":
+        if tok[0].isdigit() or tok[:2] in ("0x", "0X"):
+            if ctx is Context.STATUS:
+                continue  # already read with its key
             read = _read_number(text, tok, start, key)
-            if read is not None:
-                ctx, number, radix = read
-            elif not has_letter and tok == whole and tok.isdigit() and len(tok) <= 10:
-                ctx, number = Context.NUMBER, int(tok)
-            elif not has_letter or any(c.isdigit() for c in tok):
-                continue  # ids, hashes, UUID pieces, HTTP statuses, lengths, line numbers
-        elif not has_letter:
-            continue
+            if read is None:
+                continue  # an id, a hash, a date, a pointer: not a status
+            ctx, number, radix = read
+        elif ctx is Context.STATUS:
+            ctx = Context.KEY  # a name under a status key: command_status: ESME_ROK
+        folded = tok.lower().replace("_", "").replace("-", "")  # fold_code for an ASCII token
+        if not folded:
+            continue  # only separators ("___")
         if ctx is None or ctx is Context.MESSAGE or ctx is Context.FIELD:
-            ctx = ctx if ctx is Context.FIELD else Context.TOKEN
             while receipt_index < len(receipts) and receipts[receipt_index][1] <= start:
                 receipt_index += 1
             if (
@@ -577,8 +641,27 @@ def _read_tokens(
                 and tok.isalpha()
             ):
                 ctx = Context.RECEIPT
+            elif ctx is not Context.FIELD:
+                ctx = Context.TOKEN
+                if vocabulary is not None and folded not in vocabulary and not is_fuzzy_worthy(tok):
+                    continue
+        while url_index < len(urls) and urls[url_index][1] <= start:
+            url_index += 1
+        in_url = url_index < len(urls) and urls[url_index][0] <= start
         out.candidates.append(
-            Candidate(tok, ctx, lines.at(start), start, end, text, key=key, number=number, radix=radix)
+            Candidate(
+                tok,
+                ctx,
+                lines.at(start),
+                start,
+                end,
+                text,
+                key=key,
+                folded=folded,
+                number=number,
+                radix=radix,
+                in_url=in_url,
+            )
         )
         count += 1
         if count >= limit:

@@ -32,7 +32,8 @@ least `FUZZY_MIN_CHARS` characters are tried, and only code-shaped tokens or sho
 
 Meaning cut-offs: a query's coverage is the share of its words' weight (IDF times field weight: title 3,
 code words 2.5, aliases 2, description and message meanings 1) found in an entry, from 0 to 1.
-`MEANING_CONFIDENT` (0.40) makes a match (at most `MEANING_TOP`), `MEANING_SUGGEST` (0.20) a suggestion.
+`MEANING_CONFIDENT` (0.40) makes a match (at most `MEANING_TOP`, and only for questions of at least
+`MEANING_MIN_WORDS` content words), `MEANING_SUGGEST` (0.20) a suggestion.
 
 Modes. Explicit (someone asked): everything above, plus suggestions when unsure; an ordinary word that is
 also a code (`expired`) counts, unless the question also holds a code-shaped one. Passive (the bot overheard):
@@ -62,7 +63,17 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from bot.catalog import Catalog, Entry, FamilyId, KnownMessage
-from bot.extract import Candidate, Context, Extraction, Fact, extract, is_code_shaped, lookup_forms
+from bot.extract import (
+    Candidate,
+    Context,
+    Extraction,
+    Fact,
+    extract,
+    fold_code,
+    is_code_shaped,
+    is_fuzzy_worthy,
+    lookup_forms,
+)
 from bot.normalize import normalize_text
 from bot.redact import mask_sensitive
 from bot.results import Evidence, How, Lookup, Match, Mode
@@ -74,13 +85,14 @@ FUZZY_SUGGEST_GAP = 8.0
 MEANING_CONFIDENT = 0.40
 MEANING_SUGGEST = 0.20
 MEANING_TOP = 3
+MEANING_MIN_WORDS = 2  # a one-word question ("err") is too thin to assert a meaning; it only suggests
 MAX_EVIDENCE = 5
 MAX_SUGGESTIONS = 5
 MAX_FUZZY_LOOKUPS = 200
 MAX_MESSAGE_HITS = 50
 MAX_TRIED = 20
 QUERY_CHARS = 1000  # Lookup.query keeps this much of the normalised input
-NGRAM_LINE_CHARS = 300  # explicit mode joins neighbouring words ("qps limit control") on lines this short
+SHORT_INPUT_CHARS = 1000  # explicit mode joins neighbouring words ("qps limit control") in inputs this short
 SHORT_QUESTION_WORDS = 8  # a question this short is also fuzzy-matched as a whole
 MESSAGE_NEAR_LINES = 3  # a message with a code this close is that code's message, not a match of its own
 HINT_NEAR_LINES = 12  # keys this close to a code say which family it belongs to
@@ -90,18 +102,12 @@ _SCORE = {How.EXACT: 100.0, How.ALIAS: 95.0, How.NUMERIC: 95.0, How.RANGE: 70.0,
 _HOW_RANK = {how: i for i, how in enumerate(How)}
 _FAMILY_RANK = {fid: i for i, fid in enumerate(FamilyId)}
 
-_SEPARATORS = str.maketrans("", "", "_ -'\t")
 _WORDS = re.compile(r"[A-Za-z0-9_]+(?:[.\-][A-Za-z0-9_]+)*")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")
 _EDGE_PUNCT = " .。!！?？:：;；,，\"'"
 _MESSAGE_TAIL = re.compile(r"[^\n\"',;}\]]{0,60}")
-
-
-def fold_code(text: str) -> str:
-    """The key a code is compared by: case-folded, without `_`, spaces, `-` and `'` (dots are kept)."""
-    return text.casefold().translate(_SEPARATORS)
 
 
 def fold_message(text: str) -> str:
@@ -179,6 +185,8 @@ class CodeIndex:
             if number is not None:
                 self.alibaba_numbers.setdefault(number, entry)
         self.ranges.sort(key=lambda r: (r[1] - r[0], r[0]))  # narrowest range first
+        # what a long paste's free-text words must be to be worth keeping (see extract's vocabulary)
+        self.vocabulary = frozenset(self.exact) | frozenset(self.alias) | frozenset(self.phrases)
         self.fuzzy_keys = list(fuzzy)
         self.fuzzy_targets = [fuzzy[k] for k in self.fuzzy_keys]
         self.meaning = _MeaningIndex(list(catalog))
@@ -188,7 +196,7 @@ class CodeIndex:
         size = words.count(" ") + 1
         if size < 2:
             return
-        first = words.split(" ", 1)[0]
+        first = fold_code(words.split(" ", 1)[0])
         self.phrases.setdefault(first, []).append(_Phrase(words, size, entry, how, message))
 
     def by_number(self, value: int) -> tuple[Entry, How] | None:
@@ -374,6 +382,7 @@ class _Reader:
         self.suggestions: list[_Hit] = []
         self._line_starts: list[int] | None = None
         self._hint_lines: dict[int, set[FamilyId]] | None = None
+        self._orders: dict[tuple[bool, int], list[FamilyId]] = {}
 
     # line numbers for offsets found outside the extractor (CJK message search)
     def line_of(self, offset: int) -> int:
@@ -389,6 +398,10 @@ class _Reader:
 
     def family_order(self, context: Context, line: int) -> list[FamilyId]:
         """Families the context points to, strongest first (ties keep FamilyId order)."""
+        memo = (context is Context.RECEIPT, line)
+        known = self._orders.get(memo)
+        if known is not None:
+            return known
         if self._hint_lines is None:
             hints: dict[int, set[FamilyId]] = {}
             for ln, keys in self.ex.keys_by_line.items():
@@ -408,6 +421,7 @@ class _Reader:
             for fam in self._hint_lines.get(ln, ()):
                 counts[fam] = counts.get(fam, 0) + 1
         order += sorted(counts, key=lambda f: (-counts[f], _FAMILY_RANK[f]))
+        self._orders[memo] = order
         return order
 
     def add(
@@ -461,28 +475,48 @@ class _Reader:
                 for entry, known in index.messages.get(fold_message(cand.text), ()):
                     self.add([entry], How.MESSAGE, cand, origin="message", message=known)
                 continue
+            exact = index.exact.get(cand.folded, ())
+            alias = index.alias.get(cand.folded, ())
+            if exact or alias:
+                self._code_hit(cand, cand.text, None, exact, alias)
+                continue
             found = False
-            for form, implied in lookup_forms(cand.text):
-                key = fold_code(form)
-                exact = index.exact.get(key, ())
-                alias = index.alias.get(key, ())
-                if not exact and not alias:
-                    continue
-                found = True
-                effective = implied or ctx
-                shaped = is_code_shaped(form)
-                if not effective.strong and not shaped and not self.explicit:
-                    break  # passive: an ordinary word outside a code context is chat, not a code
-                wordy = not effective.strong and not shaped
-                if exact:
-                    self.add(exact, How.EXACT, cand, text=form, context=effective, wordy=wordy)
-                if alias:
-                    self.add(alias, How.ALIAS, cand, text=form, context=effective, wordy=wordy)
-                break
-            if not found and self.explicit:
-                key = fold_code(cand.text)
-                if len(key) >= FUZZY_MIN_CHARS and (is_code_shaped(cand.text) or cand.text.isupper()):
-                    fuzzy_queue.setdefault(key, cand)
+            if "." in cand.text or cand.text.endswith(("Error", "Exception")):
+                for form, implied in lookup_forms(cand.text)[1:]:
+                    key = fold_code(form)
+                    exact = index.exact.get(key, ())
+                    alias = index.alias.get(key, ())
+                    if exact or alias:
+                        self._code_hit(cand, form, implied, exact, alias)
+                        found = True
+                        break
+            if (
+                not found
+                and self.explicit
+                and len(cand.folded) >= FUZZY_MIN_CHARS
+                and is_fuzzy_worthy(cand.text)
+            ):
+                fuzzy_queue.setdefault(cand.folded, cand)
+
+    def _code_hit(
+        self,
+        cand: Candidate,
+        form: str,
+        implied: Context | None,
+        exact: Sequence[Entry],
+        alias: Sequence[Entry],
+    ) -> None:
+        effective = implied or cand.context
+        if implied is Context.ENUM and "state" in cand.text[: len(cand.text) - len(form)].casefold():
+            effective = Context.RECEIPT  # MessageState.EXPIRED: an SMPP message state, as after stat:
+        shaped = is_code_shaped(form)
+        if not effective.strong and not shaped and not self.explicit:
+            return  # passive: an ordinary word outside a code context is chat, not a code
+        wordy = not effective.strong and not shaped
+        if exact:
+            self.add(exact, How.EXACT, cand, text=form, context=effective, wordy=wordy)
+        if alias:
+            self.add(alias, How.ALIAS, cand, text=form, context=effective, wordy=wordy)
 
     def _read_number(self, cand: Candidate) -> None:
         if cand.number is None:
@@ -520,8 +554,7 @@ class _Reader:
         for cand in self.ex.candidates:
             if cand.context is Context.MESSAGE or cand.context is Context.STATUS:
                 continue
-            first = cand.text.casefold()
-            options = phrases.get(first)
+            options = phrases.get(cand.folded)
             if not options:
                 continue
             line_end = text.find("\n", cand.start)
@@ -578,16 +611,13 @@ class _Reader:
         for words in by_line.values():
             if len(words) < 2:
                 continue
-            first, last = words[0], words[-1]
-            if last.end - first.start > NGRAM_LINE_CHARS:
-                continue
             for i in range(len(words)):
-                joined = fold_code(words[i].text)
+                joined = words[i].folded
                 for j in range(i + 1, min(i + 6, len(words))):
                     gap = text[words[j - 1].end : words[j].start]
                     if gap.strip(" \t_-"):
                         break
-                    joined += fold_code(words[j].text)
+                    joined += words[j].folded
                     exact = self.index.exact.get(joined, ())
                     alias = self.index.alias.get(joined, ())
                     if exact or alias:
@@ -644,11 +674,12 @@ class _Reader:
             return
         results = self.index.meaning.search(question)
         first = Candidate(question.strip()[:80], Context.TOKEN, 1, 0, 0, self.ex.text)
+        enough_words = len(set(meaning_words(question))) >= MEANING_MIN_WORDS
         taken = 0
         for entry, coverage in results:
             if coverage < MEANING_SUGGEST:
                 break
-            confident = coverage >= MEANING_CONFIDENT and taken < MEANING_TOP
+            confident = enough_words and coverage >= MEANING_CONFIDENT and taken < MEANING_TOP
             score = round(40.0 + 35.0 * coverage, 1)
             self.add([entry], How.MEANING, first, origin="meaning", score=score, suggestion=not confident)
             hit = (self.hits if confident else self.suggestions)[-1]
@@ -721,9 +752,16 @@ def _merge(hits: list[_Hit], *, counted: bool = True) -> list[_Merged]:
     return list(merged.values())
 
 
-def _order_key(item: _Merged) -> tuple[int, int, int, int]:
+def _order_key(item: _Merged) -> tuple[int, int, float, int, int]:
     first = item.first
-    return (item.group, first.start, _HOW_RANK[first.how], first.family_rank)
+    # codes by first appearance; near spellings of one word and answers by meaning, best score first
+    return (
+        item.group,
+        first.start,
+        -item.score if item.group else 0.0,
+        _HOW_RANK[first.how],
+        first.family_rank,
+    )
 
 
 def _to_match(item: _Merged) -> Match:
@@ -744,6 +782,11 @@ def _assemble(reader: _Reader) -> tuple[list[Match], list[Match]]:
         # the question holds a real code: an ordinary word beside it ("is this ok?") is not asked about
         hits = [h for h in hits if not h.wordy]
     code_hits = sorted((h for h in hits if h.origin == "code"), key=lambda h: (h.start, h.family_rank))
+    # a code inside a link (a troubleshoot URL's q=Code) counts only when it is not also written out
+    written = {id(h.entry) for h in code_hits if not (h.snippet_of is not None and h.snippet_of.in_url)}
+    code_hits = [
+        h for h in code_hits if id(h.entry) not in written or h.snippet_of is None or not h.snippet_of.in_url
+    ]
     message_hits = [h for h in hits if h.origin == "message"]
     code_entries = {id(h.entry) for h in code_hits}
     code_lines = sorted({h.line for h in code_hits})
@@ -815,14 +858,18 @@ def _attach_facts(facts: list[Fact], merged: list[_Merged], written_on: dict[int
 def find_codes(text: str, catalog: Catalog, mode: Mode = Mode.EXPLICIT) -> Lookup:
     """Find every catalogue code in `text` (see the module docstring for the rules)."""
     normalized = normalize_text(text)
-    extraction = extract(normalized.text)
-    reader = _Reader(extraction, index_for(catalog), mode)
+    index = index_for(catalog)
+    short = len(normalized.text) <= SHORT_INPUT_CHARS
+    # a long paste keeps only words that can match; a short question keeps all (for "qps limit control")
+    extraction = extract(normalized.text, vocabulary=None if short else index.vocabulary)
+    reader = _Reader(extraction, index, mode)
     fuzzy_queue: dict[str, Candidate] = {}
     reader.read_candidates(fuzzy_queue)
     reader.read_phrases()
     reader.read_cjk_messages()
     if reader.explicit:
-        reader.read_ngrams()
+        if short:
+            reader.read_ngrams()
         code_keys = {id(h.entry) for h in reader.hits if h.origin in ("code", "message")}
         if not code_keys:
             _queue_short_question(extraction, fuzzy_queue)

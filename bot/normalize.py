@@ -62,29 +62,28 @@ _BACKTICK = re.compile(r"`+")
 # `\xNN` runs are UTF-8 bytes from a Python bytes repr (b'\xe8\xa7\xa6...'); `\uXXXX` from JSON with
 # ensure_ascii; `\"` from JSON nested in a string. Literal `\n` `\t` `\r` become a space, not a line
 # break, so line numbers still match the paste.
-_ESCAPE = re.compile(r"(?:\\x[0-9a-fA-F]{2}){1,400}|\\u[0-9a-fA-F]{4}|\\[nrt\"'/\\]")
+_ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}(?:\\x[0-9a-fA-F]{2}){0,399}|u[0-9a-fA-F]{4}|[nrt\"'/\\])")
 
 # --- step 8: typographic quotes ------------------------------------------------------------------
-_QUOTES = str.maketrans(
-    {
-        "\u2018": "'",  # left single quotation mark
-        "\u2019": "'",  # right single quotation mark: what a phone types for an apostrophe
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",  # prime
-        "\u02bc": "'",  # modifier letter apostrophe
-        "\u00b4": "'",  # acute accent used as an apostrophe
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u201f": '"',
-        "\u2033": '"',
-        "\u00ab": '"',
-        "\u00bb": '"',
-        "\u300c": '"',  # CJK corner brackets are used as quotes in Chinese logs
-        "\u300d": '"',
-    }
-)
+_QUOTES = {
+    "\u2018": "'",  # left single quotation mark
+    "\u2019": "'",  # right single quotation mark: what a phone types for an apostrophe
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",  # prime
+    "\u02bc": "'",  # modifier letter apostrophe
+    "\u00b4": "'",  # acute accent used as an apostrophe
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+    "\u2033": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u300c": '"',  # CJK corner brackets are used as quotes in Chinese logs
+    "\u300d": '"',
+}
+_TYPOGRAPHIC = re.compile("[" + "".join(_QUOTES) + "]")
 
 
 @dataclass(frozen=True)
@@ -112,6 +111,10 @@ def _entity(match: re.Match[str]) -> str:
     return _ENTITY_CHAR[match.group(1)]
 
 
+def _ascii_quote(match: re.Match[str]) -> str:
+    return _QUOTES[match.group()]
+
+
 def _unescape(match: re.Match[str]) -> str:
     raw = match.group(0)
     kind = raw[1]
@@ -128,24 +131,38 @@ def _unescape(match: re.Match[str]) -> str:
 
 
 def normalize_text(text: str, *, limit: int = MAX_INPUT_CHARS) -> Normalized:
-    """Normalise `text` (see the module docstring) and say whether it was cut."""
+    """Normalise `text` (see the module docstring) and say whether it was cut.
+
+    Each step first checks, at C speed, whether its characters occur at all: most pastes are plain ASCII.
+    """
     truncated = len(text) > limit
     if truncated:
         text = text[:limit]
-    text = _LINE_BREAKS.sub("\n", text)
-    text = _TO_SPACE.sub(" ", text)
+    ascii_only = text.isascii()
+    if "\r" in text or not ascii_only:
+        text = _LINE_BREAKS.sub("\n", text)
+    if "\x0b" in text or "\x0c" in text:
+        text = _TO_SPACE.sub(" ", text)
     text = _INVISIBLE.sub("", text)
-    text = _SLACK_MARKUP.sub(_markup, text)
-    text = _ENTITY.sub(_entity, text)
-    text = _FENCE.sub("", text)
-    text = _BACKTICK.sub(" ", text)
-    text = _ESCAPE.sub(_unescape, text)
-    text = unicodedata.normalize("NFKC", text)
-    # NFKC can turn compatibility characters into controls or separators (rare); clean once more.
-    text = _LINE_BREAKS.sub("\n", text)
-    text = _INVISIBLE.sub("", text)
-    text = text.translate(_QUOTES)
-    text = _BACKTICK.sub(" ", text)
+    if "<" in text:
+        text = _SLACK_MARKUP.sub(_markup, text)
+    if "&" in text:
+        text = _ENTITY.sub(_entity, text)
+    if "`" in text:
+        text = _FENCE.sub("", text)
+        text = _BACKTICK.sub(" ", text)
+    if "\\" in text:
+        text = _ESCAPE.sub(_unescape, text)
+        ascii_only = text.isascii()
+    if not ascii_only:
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+            # NFKC can produce separators or invisible characters from compatibility forms; clean once more
+            text = _LINE_BREAKS.sub("\n", text)
+            text = _INVISIBLE.sub("", text)
+        text = _TYPOGRAPHIC.sub(_ascii_quote, text)
+        if "`" in text:
+            text = _BACKTICK.sub(" ", text)
     return Normalized(text=text, truncated=truncated)
 
 
