@@ -159,7 +159,6 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         mode = "Socket Mode" if socket_mode else "HTTP mode"
         return _fail(f"missing environment variable(s) for {mode}: {', '.join(missing)}")
-    configure_logging(settings.log_level)
     try:
         catalog = load_catalog(args.catalog)
     except CatalogError as error:
@@ -170,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"Slack refused SLACK_BOT_TOKEN: {str(error)[:200]}")
     except (SlackClientError, URLError, OSError) as error:
         return _fail(f"cannot reach Slack at {settings.slack_api_url}: {error}", status=1)
+    # Configured once start-up checks have passed: until then, failures are the one line above.
+    configure_logging(settings.log_level)
     log.info("catalogue: %d codes; mode: %s", len(catalog), "socket" if socket_mode else "http")
     if socket_mode:
         return run_socket_mode(app, settings)

@@ -193,6 +193,17 @@ def handle_error(error: Exception, body: dict[str, Any], context: BoltContext, c
         log.warning("could not tell the user about the failure: %s (%s)", _error_code(again), where)
 
 
+class _ClientTokenNotice(logging.Filter):
+    """Drops Bolt's start-up warning that `token` is unused because a `client` was given.
+
+    Bolt reads SLACK_BOT_TOKEN from the environment by itself and warns when a client is passed as
+    well; here the client carries that same token (from settings), so the warning only misleads.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def build_client(settings: Settings) -> WebClient:
     """A WebClient for settings.slack_api_url that waits out 429s and retries Slack's 5xx answers."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
@@ -210,6 +221,8 @@ def create_app(settings: Settings, catalog: Catalog, client: WebClient | None = 
     # stay at WARNING unless DEBUG was asked for.
     bolt_logger = logging.getLogger("smscode.bolt")
     bolt_logger.setLevel(logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING)
+    if not any(isinstance(f, _ClientTokenNotice) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_ClientTokenNotice())
     app = App(
         client=client or build_client(settings),
         signing_secret=(
