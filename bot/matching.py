@@ -87,6 +87,7 @@ MEANING_SUGGEST = 0.20
 MEANING_TOP = 3
 MEANING_MIN_WORDS = 2  # a one-word question ("err") is too thin to assert a meaning; it only suggests
 MAX_EVIDENCE = 5
+MAX_NOTES = 8
 MAX_SUGGESTIONS = 5
 MAX_FUZZY_LOOKUPS = 200
 MAX_MESSAGE_HITS = 50
@@ -235,7 +236,8 @@ def index_for(catalog: Catalog) -> CodeIndex:
         return held[1]
     index = CodeIndex(catalog)
     key = id(catalog)
-    _INDEXES[key] = (weakref.ref(catalog, lambda _ref: _INDEXES.pop(key, None)), index)
+    cache = _INDEXES  # bound now: module globals may already be gone when the callback runs at exit
+    _INDEXES[key] = (weakref.ref(catalog, lambda _ref: cache.pop(key, None)), index)
     return index
 
 
@@ -725,11 +727,12 @@ class _Merged:
     score: float
     group: int
     lines: list[int] = field(default_factory=list)
+    seen_lines: set[int] = field(default_factory=set)
     evidence: list[Evidence] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def note(self, text: str | None) -> None:
-        if text and text not in self.notes:
+        if text and len(self.notes) < MAX_NOTES and text not in self.notes:
             self.notes.append(text)
 
 
@@ -744,7 +747,8 @@ def _merge(hits: list[_Hit], *, counted: bool = True) -> list[_Merged]:
             item.how, item.score = hit.how, hit.score
         for note in hit.notes:
             item.note(note)
-        if counted and hit.line not in item.lines:
+        if counted and hit.line not in item.seen_lines:
+            item.seen_lines.add(hit.line)
             item.lines.append(hit.line)
             if len(item.evidence) < MAX_EVIDENCE:
                 snippet = hit.snippet_of.snippet if hit.snippet_of is not None else mask_sensitive(hit.text)
@@ -836,19 +840,21 @@ def _assemble(reader: _Reader) -> tuple[list[Match], list[Match]]:
 def _attach_facts(facts: list[Fact], merged: list[_Merged], written_on: dict[int, str]) -> None:
     if not facts or not merged:
         return
+    at_line: dict[int, list[_Merged]] = {}
+    for item in merged:
+        for line in item.lines or [item.first.line]:
+            at_line.setdefault(line, []).append(item)
     for fact in facts:
         if fact.kind == "flow":
-            best: _Merged | None = None
-            distance = FLOW_NEAR_LINES + 1
-            for item in merged:
-                for line in item.lines or [item.first.line]:
-                    if abs(line - fact.line) < distance:
-                        best, distance = item, abs(line - fact.line)
-            if best is not None:
-                best.note(_flow_note(fact, written_on.get(fact.line, "")))
+            # the nearest code explains the cap (the same line first, then one line away, and so on)
+            for distance in range(FLOW_NEAR_LINES + 1):
+                near = at_line.get(fact.line - distance) or at_line.get(fact.line + distance)
+                if near:
+                    near[0].note(_flow_note(fact, written_on.get(fact.line, "")))
+                    break
         elif fact.kind == "receipt_err" and fact.value:
-            for item in merged:
-                if fact.line in item.lines and item.entry.family is FamilyId.SMPP_STATE:
+            for item in at_line.get(fact.line, ()):
+                if item.entry.family is FamilyId.SMPP_STATE:
                     item.note(
                         f"{fact.text} is the SMSC's own error number: there is no universal table for it, "
                         "and the stat word decides the outcome."

@@ -1,0 +1,153 @@
+"""The `smscode` command line: exit codes, stdin, --json, --blocks, broken catalogues, serve hand-off."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import __version__
+from bot.cli import main
+
+from .conftest import ROOT
+
+
+def smscode(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        cwd=ROOT,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_found_exits_zero_and_prints_the_answer(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "QPS_LIMIT_CONTROL"]) == 0
+    out = capsys.readouterr().out
+    assert "QPS_LIMIT_CONTROL" in out
+
+
+def test_nothing_found_exits_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "xyzzy", "plugh"]) == 1
+    assert capsys.readouterr().out.strip()
+
+
+def test_words_are_joined(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "--json", "qps", "limit", "control"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["matches"][0]["code"] == "QPS_LIMIT_CONTROL"
+
+
+def test_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "--json", "--passive", "stat:UNDELIV err:000"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"matches", "suggestions"}
+    match = data["matches"][0]
+    assert match["family"] == "smpp-state"
+    assert match["code"] == "UNDELIVERABLE"
+    assert isinstance(match["score"], float)
+    assert match["evidence"][0]["line"] == 1
+    for key in ("title", "how", "count", "stage", "outcome", "retry", "actors", "notes"):
+        assert key in match
+
+
+def test_passive_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "--json", "--passive", "Deploy looks OK now"]) == 1
+    assert json.loads(capsys.readouterr().out)["matches"] == []
+    assert main(["explain", "--json", "OK"]) == 0
+
+
+def test_blocks(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "--blocks", "SYSTEM_ERROR"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert isinstance(payload["blocks"], list)
+    assert payload["blocks"]
+
+
+def test_stdin_when_no_text() -> None:
+    done = smscode("explain", "--json", stdin=b'{"ResponseCode":"MOBILE_NUMBER_ILLEGAL"}')
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["matches"][0]["code"] == "MOBILE_NUMBER_ILLEGAL"
+
+
+def test_dash_reads_stdin() -> None:
+    done = smscode(
+        "explain",
+        "--json",
+        "--passive",
+        "-",
+        stdin="code=isv.BUSINESS_LIMIT_CONTROL 触发小时级流控Permits:5".encode(),
+    )
+    assert done.returncode == 0, done.stderr
+    match = json.loads(done.stdout)["matches"][0]
+    assert match["code"] == "isv.BUSINESS_LIMIT_CONTROL"
+    assert any("hour-level" in note for note in match["notes"])
+
+
+def test_binary_stdin_does_not_crash() -> None:
+    done = smscode("explain", stdin=bytes(range(256)) * 50 + b"\xff\xfe code=SYSTEM_ERROR \xc3\x28")
+    assert done.returncode == 0, done.stderr
+    assert b"Traceback" not in done.stderr
+
+
+def test_empty_input() -> None:
+    done = smscode("explain", stdin=b"")
+    assert done.returncode == 1
+    assert b"Traceback" not in done.stderr
+    done = smscode("explain", "--json", stdin=b"   \n  ")
+    assert done.returncode == 1
+    assert json.loads(done.stdout) == {"matches": [], "suggestions": []}
+
+
+def test_usage_errors_exit_two() -> None:
+    assert smscode().returncode == 2
+    assert smscode("explain", "--no-such-flag", "x").returncode == 2
+    assert smscode("frobnicate").returncode == 2
+    assert smscode("explain", "--json", "--blocks", "x").returncode == 2
+
+
+def test_version() -> None:
+    done = smscode("--version")
+    assert done.returncode == 0
+    assert done.stdout.decode().strip() == f"smscode {__version__}"
+
+
+def test_broken_catalogue_is_one_line_and_exit_two(tmp_path: Path) -> None:
+    (tmp_path / "intl-api.toml").write_text('family = "intl-api"\nname = "x"\n', encoding="utf-8")
+    done = smscode("explain", "--catalog", str(tmp_path), "OK")
+    assert done.returncode == 2
+    err = done.stderr.decode().strip()
+    assert len(err.splitlines()) == 1
+    assert "intl-api.toml" in err
+    assert "Traceback" not in err
+
+
+def test_empty_catalogue_directory(tmp_path: Path) -> None:
+    done = smscode("explain", "--catalog", str(tmp_path), "OK")
+    assert done.returncode == 2
+    assert b"no catalogue files" in done.stderr
+
+
+def test_serve_is_handed_over() -> None:
+    done = smscode("serve", "--help")
+    assert done.returncode == 0, done.stderr
+    assert b"usage" in done.stdout.lower()
+
+
+def test_explain_does_not_import_slack_transport() -> None:
+    probe = (
+        "import sys; from bot.cli import main; main(['explain', '--json', 'OK']); "
+        "print([m for m in sys.modules "
+        "if m.startswith(('slack_bolt', 'slack_sdk.web', 'slack_sdk.socket_mode'))])"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.strip().endswith("[]")
+
+
+def test_console_script_is_declared() -> None:
+    assert 'smscode = "bot.cli:main"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")

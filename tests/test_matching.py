@@ -1,0 +1,401 @@
+"""Matching and ranking: a table of tricky inputs with their right answers, notes, modes, bounds and shape."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.catalog import Catalog, FamilyId
+from bot.matching import (
+    FUZZY_CONFIDENT,
+    MAX_EVIDENCE,
+    CodeIndex,
+    find_codes,
+    fold_message,
+    index_for,
+    lookup_to_dict,
+    phrase_words,
+)
+from bot.results import How, Lookup, Mode
+
+E, P = Mode.EXPLICIT, Mode.PASSIVE
+
+
+def refs(lookup: Lookup) -> list[str]:
+    return [m.entry.ref for m in lookup.matches]
+
+
+# (id, mode, input, expected matches in order; [] means nothing). Each row is a kind of input, found by
+# reading real pastes; none of them is in the shared case files.
+TRICKY = [
+    ("glued-error", E, "isv.SMS_CONTENT_ILLEGALError", ["cn-api:isv.SMS_CONTENT_ILLEGAL"]),
+    (
+        "node-tea-error-name",
+        P,
+        "InvalidAccessKeyId.NotFoundError: code: 404, Specified access key is not found., requestid: 7A1B",
+        ["openapi:InvalidAccessKeyId.NotFound"],
+    ),
+    (
+        "python-tea-error",
+        P,
+        "Error: InvalidAccessKeyId.NotFound code: 404, Specified access key is not found. request id: 1B2C "
+        "Response: {'Code': 'InvalidAccessKeyId.NotFound', 'Message': 'x', 'statusCode': 404}",
+        ["openapi:InvalidAccessKeyId.NotFound"],
+    ),
+    (
+        "java-client-exception",
+        P,
+        "com.aliyuncs.exceptions.ClientException: SignatureNonceUsed : "
+        "Specified signature nonce was used already.",
+        ["openapi:SignatureNonceUsed"],
+    ),
+    (
+        "go-sdk-multiline",
+        P,
+        "SDK.ServerError\nErrorCode: Forbidden.RAM\n"
+        "Recommend: https://api.aliyun.com/troubleshoot?q=Forbidden.RAM\nRequestId: 1\n"
+        "Message: User not authorized to operate on the specified resource, or this API doesn't support RAM.",
+        ["openapi:Forbidden.RAM"],
+    ),
+    (
+        "enum-message-state",
+        P,
+        "jsmpp state MessageState.EXPIRED for msg 12",
+        ["smpp-state:EXPIRED", "intl-receipt:expired"],
+    ),
+    (
+        "nested-json",
+        P,
+        '{"data":{"result":{"body":{"Code":"isv.AMOUNT_NOT_ENOUGH","Message":"账户余额不足"}}}}',
+        ["cn-api:isv.AMOUNT_NOT_ENOUGH"],
+    ),
+    (
+        "python-repr-dict",
+        P,
+        "{'Code': 'isv.DAY_LIMIT_CONTROL', 'Message': '触发日发送限额', 'RequestId': 'X'}",
+        ["cn-api:isv.DAY_LIMIT_CONTROL"],
+    ),
+    (
+        "bytes-repr",
+        P,
+        'b\'{"Code":"isv.TEMPLATE_MISSING_PARAMETERS"}\'',
+        ["cn-api:isv.TEMPLATE_MISSING_PARAMETERS"],
+    ),
+    (
+        "php-print-r-with-bizid",
+        P,
+        "Array\n(\n    [Message] => OK\n    [Code] => OK\n    [BizId] => 900\n)",
+        ["cn-api:OK", "intl-api:OK"],
+    ),
+    ("lower-case-smpp", E, "esme_rthrottled", ["smpp-status:ESME_RTHROTTLED"]),
+    ("typo-doubled-letter-dropped", E, "SMS_FLODING", ["intl-receipt:SMS_FLOODING"]),
+    ("typo-in-dotted-code", E, "InvalidTimeStamp.Expiredd", ["openapi:InvalidTimeStamp.Expired"]),
+    ("typo-keeps-isv", E, "isv.BUSINESS_LIMIT_CONTRL", ["cn-api:isv.BUSINESS_LIMIT_CONTROL"]),
+    ("hyphens", E, "QPS-LIMIT-CONTROL", ["intl-api:QPS_LIMIT_CONTROL"]),
+    ("trailing-punctuation", E, "Got (AMOUNT_NOT_ENOUGH).", ["intl-api:AMOUNT_NOT_ENOUGH"]),
+    ("words-for-a-camel-code", E, "signature does not match", ["openapi:SignatureDoesNotMatch"]),
+    ("alias-phrase", E, "do not disturb", ["intl-receipt:DON'T DISTURB"]),
+    ("tlv-alias", E, "ESME_RINVTLVSTREAM", ["smpp-status:ESME_RINVOPTPARSTREAM"]),
+    ("two-families-explicit", E, "DELIVERED", ["intl-receipt:DELIVERED", "smpp-state:DELIVERED"]),
+    ("sibling-exact", E, "MOBILE_COUNT_OVER_LIMIT", ["intl-api:MOBILE_COUNT_OVER_LIMIT"]),
+    ("isv-not-merged", P, "Code: isv.OUT_OF_SERVICE", ["cn-api:isv.OUT_OF_SERVICE"]),
+    ("legacy-isv-alias", P, "Code: isv.SMS_SIGN_NAME_ILLEGAL", ["intl-api:SMS_SIGN_NAME_ILLEGAL"]),
+    ("fullwidth-colon", P, "错误码：isv.MOBILE_NUMBER_ILLEGAL", ["cn-api:isv.MOBILE_NUMBER_ILLEGAL"]),
+    ("zero-width", E, "QPS_\u200bLIMIT_CONTROL", ["intl-api:QPS_LIMIT_CONTROL"]),
+    (
+        "link-markup",
+        E,
+        "see <https://api.aliyun.com/troubleshoot?q=SignatureDoesNotMatch&product=Dysmsapi>",
+        ["openapi:SignatureDoesNotMatch"],
+    ),
+    (
+        "crlf-lines",
+        E,
+        "code=QPS_LIMIT_CONTROL\r\ncode=AMOUNT_NOT_ENOUGH",
+        ["intl-api:QPS_LIMIT_CONTROL", "intl-api:AMOUNT_NOT_ENOUGH"],
+    ),
+    (
+        "receipt-stat",
+        P,
+        "id:1 sub:001 dlvrd:001 submit date:2611250930 done date:2611250931 stat:DELIVRD err:000 text:",
+        ["smpp-state:DELIVERED"],
+    ),
+    (
+        "receipt-without-stat-label",
+        P,
+        "id:1 sub:001 dlvrd:000 submit date:2611250930 done date:2611250931 UNDELIV err:001",
+        ["smpp-state:UNDELIVERABLE"],
+    ),
+    (
+        "jasmin-dlr",
+        P,
+        "DLR [cid:SMSC1] [smpp-msgid:abc] [status:DELIVRD] [submit date:2611250930] [err:000]",
+        ["smpp-state:DELIVERED"],
+    ),
+    ("stat-word-code", P, "stat:UNKNOWN", ["smpp-state:UNKNOWN"]),
+    (
+        "intl-receipt-body",
+        P,
+        '{"ErrorCode":"success","To":"85200000001","Status":"1"}',
+        ["intl-receipt:success"],
+    ),
+    ("code-key-ordinary-word", P, '"ErrorCode": "Forbidden"', ["openapi:Forbidden"]),
+    (
+        "status-in-parens",
+        P,
+        "submit_sm_resp: Status (1032)",
+        ["smpp-status:Vendor-specific 0x00000400-0x000004FF"],
+    ),
+    (
+        "python-smpplib",
+        P,
+        "smpplib.exceptions.PDUError: ('(11) submit_sm_resp: Invalid Destination Address', 11)",
+        ["smpp-status:ESME_RINVDSTADR"],
+    ),
+    ("kannel-nack", P, "NACK/0x00000045/SUBMIT FAILED", ["smpp-status:ESME_RSUBMITFAIL"]),
+    (
+        "hex-capital-x",
+        P,
+        "NegativeResponseException: Negative response 0X00000058 found",
+        ["smpp-status:ESME_RTHROTTLED"],
+    ),
+    ("hex-explicit", E, "0x400", ["smpp-status:Vendor-specific 0x00000400-0x000004FF"]),
+    ("message-only-chinese", P, "触发小时级流控Permits:5", ["cn-api:isv.BUSINESS_LIMIT_CONTROL"]),
+    (
+        "message-only-english",
+        P,
+        "Message: Specified access key is not found.",
+        ["openapi:InvalidAccessKeyId.NotFound"],
+    ),
+    (
+        "truncated-body-falls-back-to-message",
+        P,
+        '{"Message":"短信模版不合法","RequestId":"A1","Code":"isv.SMS_TEMPL',
+        ["cn-api:isv.SMS_TEMPLATE_ILLEGAL"],
+    ),
+    (
+        "question-beside-code",
+        E,
+        "<@U1> is isv.SMS_TEMPLATE_ILLEGAL ok to retry?",
+        ["cn-api:isv.SMS_TEMPLATE_ILLEGAL"],
+    ),
+    # nothing to find
+    ("chat-with-code-words", P, "We got OK from the API but nothing DELIVERED yet, unknown why", []),
+    ("chat-alias-word", P, "the DND list is handled by marketing", []),
+    ("chat-phrase", P, "please do not disturb me, I'm deploying", []),
+    ("generic-status-field", P, '{"status": "ok", "uptime": 5}', []),
+    ("generic-error-word", P, "ERROR: Forbidden", []),
+    ("numbers-not-statuses", P, "HTTP/1.1 404 Not Found line 88 retry 13 times", []),
+    ("command-id-and-sequence", P, "command_id: 0x80000004\nsequence_number: 0x00000058", []),
+    ("template-variables", P, 'TemplateParam={"code":"1234"} and {"code":"0000"}', []),
+    ("receipt-err-alone", E, "err:000", []),
+    ("bare-state-word-passive", P, "UNDELIV", []),
+    ("status-field-word", P, "status=UNKNOWN", []),
+]
+
+
+@pytest.mark.parametrize(
+    ("mode", "text", "expected"), [row[1:] for row in TRICKY], ids=[row[0] for row in TRICKY]
+)
+def test_tricky(catalog: Catalog, mode: Mode, text: str, expected: list[str]) -> None:
+    assert refs(find_codes(text, catalog, mode)) == expected
+
+
+def test_table_is_big_enough() -> None:
+    assert len(TRICKY) >= 25
+
+
+def notes_of(lookup: Lookup, ref: str) -> list[str]:
+    return next(m.notes for m in lookup.matches if m.entry.ref == ref)
+
+
+def test_flow_control_note_names_window_and_cap(catalog: Catalog) -> None:
+    text = '{"Message":"触发小时级流控Permits:5","Code":"isv.BUSINESS_LIMIT_CONTROL"}'
+    notes = notes_of(find_codes(text, catalog, P), "cn-api:isv.BUSINESS_LIMIT_CONTROL")
+    assert any("hour-level flow control" in n and "5 messages per hour" in n for n in notes)
+
+
+def test_flow_control_note_uses_the_pasted_cap(catalog: Catalog) -> None:
+    text = r'{"Message":"\u89e6\u53d1\u5929\u7ea7\u6d41\u63a7Permits:7","Code":"isv.BUSINESS_LIMIT_CONTROL"}'
+    notes = notes_of(find_codes(text, catalog, P), "cn-api:isv.BUSINESS_LIMIT_CONTROL")
+    assert any("day-level" in n and "7 messages per day" in n for n in notes)
+    assert not any("10 messages" in n for n in notes)  # the catalogue's example cap is not the pasted one
+
+
+def test_chinese_message_is_explained(catalog: Catalog) -> None:
+    text = '{"Code":"isv.SMS_SIGNATURE_ILLEGAL","Message":"该账号下找不到对应签名"}'
+    notes = notes_of(find_codes(text, catalog, P), "cn-api:isv.SMS_SIGNATURE_ILLEGAL")
+    assert any(n.startswith('"该账号下找不到对应签名" means:') for n in notes)
+
+
+def test_message_only_match_says_so(catalog: Catalog) -> None:
+    lookup = find_codes("Specified access key is not found.", catalog, P)
+    (match,) = lookup.matches
+    assert match.how is How.MESSAGE
+    assert any("no code beside it" in n for n in match.notes)
+
+
+def test_message_beside_its_code_is_not_a_second_match(catalog: Catalog) -> None:
+    text = "Code: InvalidAccessKeyId.NotFound\nMessage: Specified access key is not found."
+    lookup = find_codes(text, catalog, P)
+    assert refs(lookup) == ["openapi:InvalidAccessKeyId.NotFound"]
+    assert lookup.matches[0].how is How.EXACT
+    assert lookup.matches[0].count == 1
+
+
+def test_bare_decimal_status_notes_alibaba_numbering(catalog: Catalog) -> None:
+    (match,) = find_codes("command_status 48", catalog, P).matches
+    assert match.how is How.RANGE
+    assert any("QPS_LIMIT_CONTROL" in n and "ambiguous" in n for n in match.notes)
+
+
+def test_receipt_err_note(catalog: Catalog) -> None:
+    text = "id:1 sub:001 dlvrd:000 submit date:2611250930 done date:2611250931 stat:REJECTD err:008"
+    notes = notes_of(find_codes(text, catalog, P), "smpp-state:REJECTED")
+    assert any("err:008" in n for n in notes)
+
+
+def test_counts_and_evidence(catalog: Catalog) -> None:
+    lines = [f"2026-11-20 WARN send failed to=+4470000000{i % 10} code=QPS_LIMIT_CONTROL" for i in range(12)]
+    (match,) = find_codes("\n".join(lines), catalog, P).matches
+    assert match.count == 12
+    assert len(match.evidence) == MAX_EVIDENCE
+    assert [e.line for e in match.evidence] == [1, 2, 3, 4, 5]
+    assert all("+44•" in e.snippet for e in match.evidence)  # phone numbers are masked in snippets
+
+
+def test_first_appearance_order_and_one_entry_each(catalog: Catalog) -> None:
+    text = "code=AMOUNT_NOT_ENOUGH\ncode=QPS_LIMIT_CONTROL\ncode=AMOUNT_NOT_ENOUGH\nstat:UNDELIV"
+    lookup = find_codes(text, catalog, P)
+    assert refs(lookup) == [
+        "intl-api:AMOUNT_NOT_ENOUGH",
+        "intl-api:QPS_LIMIT_CONTROL",
+        "smpp-state:UNDELIVERABLE",
+    ]
+    assert [m.count for m in lookup.matches] == [2, 1, 1]
+
+
+def test_receipt_context_puts_smpp_state_first(catalog: Catalog) -> None:
+    assert refs(find_codes("stat:EXPIRED", catalog, P))[0] == "smpp-state:EXPIRED"
+    assert refs(find_codes("expired", catalog, E))[0] == "intl-receipt:expired"
+
+
+def test_fuzzy_confident_and_suggestions(catalog: Catalog) -> None:
+    lookup = find_codes("REJECTED_FLOODING_CONTRL", catalog, E)
+    assert refs(lookup) == ["intl-receipt:REJECTED_FLOODING_CONTROL"]
+    assert lookup.matches[0].how is How.FUZZY
+    assert lookup.matches[0].score >= FUZZY_CONFIDENT
+    assert [m.entry.ref for m in lookup.suggestions] == ["intl-receipt:REJECTED_FLOODING_CONTROL_AL"]
+
+
+def test_no_fuzzy_in_passive_mode(catalog: Catalog) -> None:
+    assert find_codes("code=QPS_LIMT_CONTROL", catalog, P).matches == []
+
+
+def test_exact_suppresses_fuzzy_siblings(catalog: Catalog) -> None:
+    for code in ("SYSTEM_ERROR", "SYSTEM_ERR", "LENGTH_LIMIT", "REJECTED_FLOODING_CONTROL"):
+        lookup = find_codes(code, catalog, E)
+        assert all(m.how is How.EXACT for m in lookup.matches), code
+        assert lookup.suggestions == [], code
+
+
+def test_meaning_search(catalog: Catalog) -> None:
+    lookup = find_codes("my account balance is not enough", catalog, E)
+    assert "intl-api:AMOUNT_NOT_ENOUGH" in refs(lookup)[:3]
+    assert all(m.how is How.MEANING for m in lookup.matches)
+    scores = [m.score for m in lookup.matches]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_meaning_is_explicit_only(catalog: Catalog) -> None:
+    assert find_codes("my account balance is not enough", catalog, P).matches == []
+
+
+def test_bare_number_is_only_a_suggestion(catalog: Catalog) -> None:
+    lookup = find_codes("88", catalog, E)
+    assert lookup.matches == []
+    assert [m.entry.ref for m in lookup.suggestions] == ["smpp-status:ESME_RTHROTTLED"]
+
+
+def test_nothing_close_says_so(catalog: Catalog) -> None:
+    lookup = find_codes("xyzzy plugh", catalog, E)
+    assert not lookup.found
+    assert lookup.suggestions == []
+    assert "xyzzy" in lookup.tried
+
+
+def test_query_and_tried_are_masked(catalog: Catalog) -> None:
+    lookup = find_codes("to=+44700000001 key=LTAI5tAAAAAAAAAAAAAA code=SYSTEM_ERROR", catalog, E)
+    assert "700000001" not in lookup.query
+    assert "LTAI5t" not in lookup.query
+    assert all("LTAI5t" not in t for t in lookup.tried)
+
+
+def test_every_catalogue_code_is_found(catalog: Catalog) -> None:
+    entries = list(catalog)
+    text = "\n".join(f"code={e.code}" for e in entries)
+    found = set(refs(find_codes(text, catalog, P)))
+    assert {e.ref for e in entries} <= found
+
+
+def test_every_alias_is_found_explicitly(catalog: Catalog) -> None:
+    for entry in catalog:
+        for alias in entry.aliases:
+            assert entry.ref in refs(find_codes(alias, catalog, E)), alias
+
+
+def test_deeply_nested_json_does_not_recurse(catalog: Catalog) -> None:
+    depth = 20_000
+    text = '{"a":' * depth + '{"Code":"isv.AMOUNT_NOT_ENOUGH"}' + "}" * depth
+    assert refs(find_codes(text, catalog, P)) == ["cn-api:isv.AMOUNT_NOT_ENOUGH"]
+
+
+def test_megabyte_input_is_cut_and_reported(catalog: Catalog) -> None:
+    text = "code=QPS_LIMIT_CONTROL\n" + "x" * 1_000_000 + "\ncode=AMOUNT_NOT_ENOUGH"
+    lookup = find_codes(text, catalog, P)
+    assert lookup.truncated
+    assert refs(lookup) == ["intl-api:QPS_LIMIT_CONTROL"]
+
+
+def test_index_is_built_once_per_catalogue(catalog: Catalog) -> None:
+    assert index_for(catalog) is index_for(catalog)
+    assert isinstance(index_for(catalog), CodeIndex)
+
+
+def test_index_tables(catalog: Catalog) -> None:
+    index = index_for(catalog)
+    assert index.values[0x58].code == "ESME_RTHROTTLED"
+    assert index.by_number(1032) is not None
+    assert index.alibaba_numbers.get(48) is not None
+    assert index.alibaba_numbers[48].code == "QPS_LIMIT_CONTROL"
+    assert [e.family for e in index.exact["invalidsenderid"]] == [FamilyId.INTL_API, FamilyId.INTL_RECEIPT]
+
+
+def test_fold_message_and_phrase_words() -> None:
+    assert fold_message("触发小时级流控Permits:5") == fold_message("触发小时级流控permits:3")
+    assert fold_message("Specified access key is not found.") == "specified access key is not found"
+    assert phrase_words("DON'T DISTURB") == "don t disturb"
+
+
+def test_json_shape(catalog: Catalog) -> None:
+    data = lookup_to_dict(find_codes("stat:UNDELIV err:000", catalog, E), catalog)
+    assert set(data) == {"matches", "suggestions"}
+    (match,) = data["matches"]
+    assert set(match) == {
+        "family",
+        "code",
+        "title",
+        "score",
+        "how",
+        "count",
+        "stage",
+        "outcome",
+        "retry",
+        "actors",
+        "evidence",
+        "notes",
+    }
+    assert match["family"] == "smpp-state"
+    assert match["code"] == "UNDELIVERABLE"
+    assert match["how"] == "alias"
+    assert match["stage"] == "smpp"
+    assert match["evidence"] == [{"line": 1, "snippet": "stat:UNDELIV err:000"}]

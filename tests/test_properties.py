@@ -1,0 +1,133 @@
+"""Properties: normalisation, extraction and matching never raise, and their time grows linearly."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.catalog import Catalog
+from bot.extract import extract
+from bot.matching import find_codes
+from bot.normalize import normalize
+from bot.redact import mask_sensitive
+from bot.results import Mode
+
+# Pieces of real pastes, so that generated text reaches the interesting branches, not only random letters.
+FRAGMENTS = [
+    '{"Code":"',
+    '"Message":"',
+    "isv.BUSINESS_LIMIT_CONTROL",
+    "QPS_LIMIT_CONTROL",
+    "stat:",
+    "DELIVRD",
+    " err:000 ",
+    "command_status: ",
+    "0x0000000B",
+    "0000000b",
+    "Status (",
+    ")",
+    "触发小时级流控Permits:5",
+    "Specified access key is not found.",
+    "DON'T DISTURB",
+    "&amp;",
+    "&lt;",
+    "<@U123>",
+    "<https://x.y/z?q=OK|label>",
+    "```",
+    "`",
+    "\\u89e6",
+    "\\x",
+    "\\",
+    "\n",
+    "\r\n",
+    "\u200b",
+    "ＱＰＳ",
+    "%3D",
+    "Error",
+    "CommandStatus.",
+    "+44700000001",
+    "LTAI5tAAAAAAAAAA",
+    "=> ",
+    "string(26) ",
+    "'",
+    '"',
+]
+
+pasty_text = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=20)), max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.one_of(st.text(), pasty_text))
+def test_normalize_and_extract_never_raise(text: str) -> None:
+    normalized = normalize(text)
+    result = extract(normalized)
+    for cand in result.candidates:
+        assert 1 <= cand.line <= normalized.count("\n") + 1
+        assert isinstance(cand.snippet, str)
+    assert mask_sensitive(normalized) == mask_sensitive(mask_sensitive(normalized))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.one_of(st.text(), pasty_text), passive=st.booleans())
+def test_find_codes_never_raises(catalog: Catalog, text: str, passive: bool) -> None:
+    lookup = find_codes(text, catalog, Mode.PASSIVE if passive else Mode.EXPLICIT)
+    for match in lookup.matches + lookup.suggestions:
+        assert 0 <= match.score <= 100
+        assert match.count >= 1
+    refs = [m.entry.ref for m in lookup.matches]
+    assert len(refs) == len(set(refs))  # each entry once
+
+
+# --- linear time ---------------------------------------------------------------------------------
+# Inputs that defeat careless patterns: long runs of one character class, many openers, many near-codes.
+ADVERSARIAL = {
+    "letters": "a",
+    "digits": "1",
+    "underscores": "_",
+    "dotted": "a.",
+    "hex": "0x",
+    "braces": '{"a":',
+    "code-keys": '"Code":',
+    "entities": "&amp;",
+    "markup": "<@",
+    "backslashes": "\\x",
+    "cjk": "触发",
+    "receipt": "stat:",
+    "permits": "Permits:",
+    "links": "http://",
+    "spaces": " ",
+    "near-codes": "QPS_LIMT_CONTROL ",
+    "mixed": 'code=isv.AMOUNT_NOT_ENOUGH "Message":"账户余额不足" stat:DELIVRD err:001 0x00000058\n',
+}
+
+
+def best_time(func: Callable[[], object], repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def growth(func: Callable[[str], object], unit: str) -> float:
+    small = (unit * (10_000 // len(unit) + 1))[:10_000]
+    big = (unit * (100_000 // len(unit) + 1))[:100_000]
+    t_small = best_time(lambda: func(small))
+    t_big = best_time(lambda: func(big))
+    # a floor for the small run, so that timer noise on a near-zero measurement cannot fail the test
+    return t_big / max(t_small, 0.0005)
+
+
+@pytest.mark.parametrize("unit", list(ADVERSARIAL.values()), ids=list(ADVERSARIAL))
+def test_normalize_and_extract_grow_linearly(unit: str) -> None:
+    assert growth(lambda text: extract(normalize(text)), unit) < 25
+
+
+@pytest.mark.parametrize("unit", list(ADVERSARIAL.values()), ids=list(ADVERSARIAL))
+def test_find_codes_grows_linearly(catalog: Catalog, unit: str) -> None:
+    assert growth(lambda text: find_codes(text, catalog, Mode.EXPLICIT), unit) < 25
