@@ -28,7 +28,7 @@ around the candidate and masked with `bot.redact.mask_sensitive`.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -112,7 +112,7 @@ class Extraction:
 # print_r ([Code] => X), Laravel dumps (+"sub_code": "X"), Java toString (Code=X), logs (code=X, Code: X).
 # The key may be dotted (com.aliyuncs.exceptions.ClientException:); its last part is what counts.
 _KV = re.compile(
-    r"(?<![\w.])(?P<key>[A-Za-z_][\w.]{0,80})[\"'\]]{0,2}[ \t]*"
+    r"(?<![\w.])(?P<key>[A-Za-z_][\w.]{0,80}+)[\"'\]]{0,2}[ \t]*"
     r"(?:=>\s{0,40}|[:=][ \t]{0,20})"
     r"(?:(?:string|int|float|bool)\(\d{1,9}\)[ \t]{0,5})?"
     r"(?P<quote>[\"']?)"
@@ -258,12 +258,10 @@ NOT_STATUS_WORDS = frozenset(
 )
 # Decimal statuses in the forms libraries print: "command_status 13", "command_status=0x58" (also covered by
 # keys, but here without a separator), "Status (1032)", python-smpplib "(11) submit_sm_resp: …".
-_STATUS_DECIMAL = re.compile(
-    r"(?i)(?<![A-Za-z0-9])(?:command[_ ]?status|cmd[_ ]?status)[ \t]*[:=]?[ \t]*"
-    r"(?P<a>0x[0-9a-f]{1,8}|\d{1,10})\b"
-    r"|(?<![A-Za-z0-9])status[ \t]*\([ \t]*(?P<b>0x[0-9a-f]{1,8}|\d{1,10})[ \t]*\)"
-    r"|\([ \t]*(?P<c>\d{1,10})[ \t]*\)[ \t]*[a-z_]{2,30}_resp\b"
-)
+_STATUS_AFTER = re.compile(rb"[ \t]*(?:[:=][ \t]*)?(0x[0-9a-f]{1,8}|\d{1,10})\b")  # after command_status
+_STATUS_PAREN = re.compile(rb"[ \t]*\([ \t]*(0x[0-9a-f]{1,8}|\d{1,10})[ \t]*\)")  # after Status
+_RESP_BEFORE = re.compile(rb"\([ \t]*(\d{1,10})[ \t]*\)[ \t]*[a-z_]{0,30}$")  # before _resp
+_COMMAND_BEFORE = re.compile(rb"(?<![a-z0-9_])(?:command|cmd)[_ ]?$")  # before status
 
 # Flow control: `触发小时级流控Permits:5`, "hour-level flow control Permits:5".
 _PERMITS = re.compile(r"(?i)permits[ \t]*[:=][ \t]*(\d{1,9})")
@@ -439,13 +437,17 @@ def _is_status_word(word: str) -> bool:
 
 
 def extract(
-    text: str, *, vocabulary: Container[str] | None = None, limit: int = MAX_CANDIDATES
+    text: str,
+    *,
+    vocabulary: Container[str] | None = None,
+    keep_unknown: Callable[[str], bool] = is_fuzzy_worthy,
+    limit: int = MAX_CANDIDATES,
 ) -> Extraction:
     """Read every candidate and fact from normalised `text` (see the module docstring).
 
     With a `vocabulary` (folded strings the caller can match), a free-text word is kept only when it is in
-    it or looks like a code (`is_fuzzy_worthy`); this keeps a long paste cheap. Words in a code context are
-    always kept.
+    it or `keep_unknown(word)` says so (by default: it looks like a code worth a fuzzy look-up). This keeps
+    a long paste cheap. Words in a code context are always kept.
     """
     out = Extraction(text=text, candidates=[], facts=[], keys_by_line={}, cjk_lines=[])
     # ASCII-lowered bytes, one byte per character, so that literal pre-checks run at C speed
@@ -453,13 +455,18 @@ def extract(
     value_key = _read_keys(out)
     receipts = _read_receipts(out, lowered)
     if b"status" in lowered or b"_resp" in lowered:
-        _read_status_numbers(out)
+        _read_status_numbers(out, lowered)
     if b"permits" in lowered:
         _read_flow_control(out)
-    _read_tokens(out, value_key, receipts, vocabulary, limit)
+    _read_tokens(out, value_key, receipts, vocabulary=vocabulary, keep_unknown=keep_unknown, limit=limit)
     out.candidates.sort(key=_by_position)
     out.cjk_lines = sorted(set(_cjk_lines(text)))
     return out
+
+
+def has_other_forms(text: str) -> bool:
+    """Whether `lookup_forms` could find more than the token itself (a glued suffix or an enum prefix)."""
+    return "." in text or text.endswith(("Error", "Exception"))
 
 
 def _read_keys(out: Extraction) -> dict[int, tuple[str, Context | None]]:
@@ -467,14 +474,22 @@ def _read_keys(out: Extraction) -> dict[int, tuple[str, Context | None]]:
     text = out.text
     lines = _Lines(text)
     value_key: dict[int, tuple[str, Context | None]] = {}
+    known: dict[str, tuple[str, Context | None]] = {}  # the same few keys repeat all through a paste
     for m in _KV.finditer(text):
-        folded = fold_key(m.group("key"))
+        raw = m.group("key")
+        folded_ctx = known.get(raw)
+        if folded_ctx is None:
+            folded = fold_key(raw)
+            folded_ctx = known[raw] = (
+                folded,
+                Context.STATUS if folded in STATUS_NUMBER_KEYS else _key_context(folded),
+            )
+        folded, ctx = folded_ctx
         line = lines.at(m.start())
         seen = out.keys_by_line.setdefault(line, set())
         if len(seen) < 64:
             seen.add(folded)
-        ctx = Context.STATUS if folded in STATUS_NUMBER_KEYS else _key_context(folded)
-        value_key[m.end()] = (folded, ctx)
+        value_key[m.end()] = folded_ctx
         if ctx is Context.STATUS:
             number = _NUMBER_AT.match(text, m.end())
             parsed = _hex_or_dec(number.group(1)) if number else None
@@ -533,30 +548,59 @@ def _read_receipts(out: Extraction, lowered: bytes) -> list[tuple[int, int]]:
     return spans
 
 
-def _read_status_numbers(out: Extraction) -> None:
-    """command_status numbers in the forms libraries print, which key/value pairs alone do not cover."""
+def _read_status_numbers(out: Extraction, lowered: bytes) -> None:
+    """command_status numbers in the forms libraries print, which key/value pairs alone do not cover.
+
+    "command_status 13", "cmd_status=0x58", "Status (1032)", python-smpplib's "(11) submit_sm_resp". Found by
+    searching the ASCII-lowered bytes for "status" and "_resp" (C speed), then reading around each hit.
+    """
     text = out.text
+    spans: list[tuple[int, int]] = []
+    pos = lowered.find(b"status")
+    while pos >= 0:
+        after = pos + len(b"status")
+        if not _is_word_byte(lowered, after):
+            if _COMMAND_BEFORE.search(lowered, max(0, pos - 9), pos):
+                found = _STATUS_AFTER.match(lowered, after)
+            else:
+                found = None if _is_word_byte(lowered, pos - 1) else _STATUS_PAREN.match(lowered, after)
+            if found:
+                spans.append(found.span(1))
+        pos = lowered.find(b"status", after)
+    pos = lowered.find(b"_resp")
+    while pos >= 0:
+        end = pos + len(b"_resp")
+        if not _is_word_byte(lowered, end):
+            found = _RESP_BEFORE.search(lowered, max(0, pos - 50), pos)
+            if found:
+                spans.append(found.span(1))
+        pos = lowered.find(b"_resp", end)
     lines = _Lines(text)
-    for m in _STATUS_DECIMAL.finditer(text):
-        group = "a" if m.group("a") else "b" if m.group("b") else "c"
-        spelling = m.group(group)
+    for start, end in sorted(spans):
+        spelling = text[start:end]
         parsed = _hex_or_dec(spelling)
         if parsed is None:
             continue
-        start = m.start(group)
         out.candidates.append(
             Candidate(
                 spelling,
                 Context.STATUS,
                 lines.at(start),
                 start,
-                start + len(spelling),
+                end,
                 text,
                 key="commandstatus",
                 number=parsed[0],
                 radix=parsed[1],
             )
         )
+
+
+def _is_word_byte(data: bytes, index: int) -> bool:
+    if index < 0 or index >= len(data):
+        return False
+    byte = data[index]
+    return byte == 0x5F or chr(byte).isalnum()
 
 
 def _read_flow_control(out: Extraction) -> None:
@@ -589,37 +633,58 @@ def _read_number(text: str, tok: str, start: int, key: str) -> tuple[Context, in
     return None
 
 
+class _Spans:
+    """Sorted, non-overlapping spans, asked about increasing offsets (linear in total)."""
+
+    __slots__ = ("_i", "_spans")
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self._spans = spans
+        self._i = 0
+
+    def covers(self, pos: int) -> bool:
+        spans, i = self._spans, self._i
+        while i < len(spans) and spans[i][1] <= pos:
+            i += 1
+        self._i = i
+        return i < len(spans) and spans[i][0] <= pos
+
+
 def _read_tokens(
     out: Extraction,
     value_key: dict[int, tuple[str, Context | None]],
     receipts: list[tuple[int, int]],
+    *,
     vocabulary: Container[str] | None,
+    keep_unknown: Callable[[str], bool],
     limit: int,
 ) -> None:
     """Every word-like token, classified by the context it sits in."""
     text = out.text
     lines = _Lines(text)
     whole = text.strip()
-    receipt_index = 0
-    count = 0
-    urls = [m.span() for m in _URL.finditer(text)] if "://" in text else []
-    url_index = 0
+    in_receipt = _Spans(receipts)
+    in_link = _Spans([m.span() for m in _URL.finditer(text)] if "://" in text else [])
+    append = out.candidates.append
+    keyed_at = value_key.get
     if whole.isdigit() and len(whole) <= 10:  # someone asked about one bare number
         start = text.index(whole)
-        out.candidates.append(
+        append(
             Candidate(
                 whole, Context.NUMBER, lines.at(start), start, start + len(whole), text, number=int(whole)
             )
         )
+    count = 0
     for m in _TOKEN.finditer(text):
         start, end = m.span()
         if end - start > MAX_TOKEN_CHARS or (start and text[start - 1] == "%"):
             continue  # too long to be a code, or glued to a percent-escape of a URL-encoded string
         tok = m.group()
-        key, ctx = value_key.get(start, ("", None))
+        keyed = keyed_at(start)
+        key, ctx = keyed if keyed is not None else ("", None)
         number: int | None = None
         radix = 10
-        if tok[0].isdigit() or tok[:2] in ("0x", "0X"):
+        if "0" <= tok[0] <= "9":
             if ctx is Context.STATUS:
                 continue  # already read with its key
             read = _read_number(text, tok, start, key)
@@ -628,27 +693,17 @@ def _read_tokens(
             ctx, number, radix = read
         elif ctx is Context.STATUS:
             ctx = Context.KEY  # a name under a status key: command_status: ESME_ROK
-        folded = tok.lower().replace("_", "").replace("-", "")  # fold_code for an ASCII token
+        folded = tok.lower().replace("_", "").replace("-", "")  # fold_code, for an ASCII token
         if not folded:
             continue  # only separators ("___")
         if ctx is None or ctx is Context.MESSAGE or ctx is Context.FIELD:
-            while receipt_index < len(receipts) and receipts[receipt_index][1] <= start:
-                receipt_index += 1
-            if (
-                receipt_index < len(receipts)
-                and receipts[receipt_index][0] <= start
-                and tok.isupper()
-                and tok.isalpha()
-            ):
+            if tok.isupper() and tok.isalpha() and in_receipt.covers(start):
                 ctx = Context.RECEIPT
             elif ctx is not Context.FIELD:
-                ctx = Context.TOKEN
-                if vocabulary is not None and folded not in vocabulary and not is_fuzzy_worthy(tok):
+                if vocabulary is not None and folded not in vocabulary and not keep_unknown(tok):
                     continue
-        while url_index < len(urls) and urls[url_index][1] <= start:
-            url_index += 1
-        in_url = url_index < len(urls) and urls[url_index][0] <= start
-        out.candidates.append(
+                ctx = Context.TOKEN
+        append(
             Candidate(
                 tok,
                 ctx,
@@ -660,7 +715,7 @@ def _read_tokens(
                 folded=folded,
                 number=number,
                 radix=radix,
-                in_url=in_url,
+                in_url=in_link.covers(start),
             )
         )
         count += 1

@@ -60,8 +60,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from bot.catalog import Catalog, Entry, FamilyId, KnownMessage
 from bot.extract import (
     Candidate,
@@ -70,6 +68,7 @@ from bot.extract import (
     Fact,
     extract,
     fold_code,
+    has_other_forms,
     is_code_shaped,
     is_fuzzy_worthy,
     lookup_forms,
@@ -190,7 +189,14 @@ class CodeIndex:
         self.vocabulary = frozenset(self.exact) | frozenset(self.alias) | frozenset(self.phrases)
         self.fuzzy_keys = list(fuzzy)
         self.fuzzy_targets = [fuzzy[k] for k in self.fuzzy_keys]
-        self.meaning = _MeaningIndex(list(catalog))
+        self._meaning: _MeaningIndex | None = None
+
+    @property
+    def meaning(self) -> _MeaningIndex:
+        """The word index for questions in words, built on the first such question (keeps start-up fast)."""
+        if self._meaning is None:
+            self._meaning = _MeaningIndex(list(self.catalog))
+        return self._meaning
 
     def _add_phrase(self, text: str, entry: Entry, how: How, message: KnownMessage | None) -> None:
         words = phrase_words(text)
@@ -483,7 +489,7 @@ class _Reader:
                 self._code_hit(cand, cand.text, None, exact, alias)
                 continue
             found = False
-            if "." in cand.text or cand.text.endswith(("Error", "Exception")):
+            if has_other_forms(cand.text):
                 for form, implied in lookup_forms(cand.text)[1:]:
                     key = fold_code(form)
                     exact = index.exact.get(key, ())
@@ -630,15 +636,21 @@ class _Reader:
                             self.add(alias, How.ALIAS, words[i], text=span)
 
     def read_fuzzy(self, queue: dict[str, Candidate]) -> None:
+        if not queue:
+            return
+        # imported on the first fuzzy look-up: most lookups (and every passive one) never need it
+        import rapidfuzz.fuzz  # noqa: PLC0415
+        import rapidfuzz.process  # noqa: PLC0415
+
         matched = {id(h.entry) for h in self.hits if h.origin == "code"}
         index = self.index
         for n, (key, cand) in enumerate(queue.items()):
             if n >= MAX_FUZZY_LOOKUPS:
                 break
-            results = process.extract(
+            results = rapidfuzz.process.extract(
                 key,
                 index.fuzzy_keys,
-                scorer=fuzz.ratio,
+                scorer=rapidfuzz.fuzz.ratio,
                 processor=None,
                 limit=8,
                 score_cutoff=FUZZY_SUGGEST,
@@ -867,7 +879,12 @@ def find_codes(text: str, catalog: Catalog, mode: Mode = Mode.EXPLICIT) -> Looku
     index = index_for(catalog)
     short = len(normalized.text) <= SHORT_INPUT_CHARS
     # a long paste keeps only words that can match; a short question keeps all (for "qps limit control")
-    extraction = extract(normalized.text, vocabulary=None if short else index.vocabulary)
+    extraction = extract(
+        normalized.text,
+        vocabulary=None if short else index.vocabulary,
+        # passive mode has no fuzzy step: an unknown word matters only if a glued or enum form may match
+        keep_unknown=is_fuzzy_worthy if mode is Mode.EXPLICIT else has_other_forms,
+    )
     reader = _Reader(extraction, index, mode)
     fuzzy_queue: dict[str, Candidate] = {}
     reader.read_candidates(fuzzy_queue)
