@@ -33,12 +33,17 @@ least `FUZZY_MIN_CHARS` characters are tried, and only code-shaped tokens or sho
 Meaning cut-offs: a query's coverage is the share of its words' weight (IDF times field weight: title 3,
 code words 2.5, aliases 2, description and message meanings 1) found in an entry, from 0 to 1.
 `MEANING_CONFIDENT` (0.40) makes a match (at most `MEANING_TOP`, and only for questions of at least
-`MEANING_MIN_WORDS` content words), `MEANING_SUGGEST` (0.20) a suggestion.
+`MEANING_MIN_WORDS` content words), `MEANING_SUGGEST` (0.20) a suggestion. Inputs longer than
+`MEANING_MAX_CHARS` are pastes, not questions, and are never searched by meaning.
 
 Modes. Explicit (someone asked): everything above, plus suggestions when unsure; an ordinary word that is
 also a code (`expired`) counts, unless the question also holds a code-shaped one. Passive (the bot overheard):
 only exact, alias, numeric, range and message matches, and ordinary words (`OK`, `success`, `DELIVERED`)
-only in a code context (`stat:EXPIRED`, `"ErrorCode":"success"`, `code=OK`).
+only in a code context (`stat:EXPIRED`, `"ErrorCode":"success"`, `code=OK`); a multi-word code or a message
+in free text counts only when it is at least four words long ("please do not disturb" is chat).
+
+Messages. A known message beside a code (within `MESSAGE_NEAR_LINES`) is that code's message: it adds a note
+(a Chinese message explained in English; a flow-control window and cap) instead of a second match.
 
 Order. Several codes come back in order of first appearance, each entry once with its count (distinct lines)
 and evidence (capped at `MAX_EVIDENCE`). A code string in several families returns every family; they are
@@ -85,6 +90,7 @@ MEANING_CONFIDENT = 0.40
 MEANING_SUGGEST = 0.20
 MEANING_TOP = 3
 MEANING_MIN_WORDS = 2  # a one-word question ("err") is too thin to assert a meaning; it only suggests
+MEANING_MAX_CHARS = 400  # a longer input is a paste, not a question in words: no search by meaning
 MAX_EVIDENCE = 5
 MAX_NOTES = 8
 MAX_SUGGESTIONS = 5
@@ -748,7 +754,7 @@ class _Merged:
             self.notes.append(text)
 
 
-def _merge(hits: list[_Hit], *, counted: bool = True) -> list[_Merged]:
+def _merge(hits: list[_Hit]) -> list[_Merged]:
     merged: dict[int, _Merged] = {}
     for hit in hits:
         key = id(hit.entry)
@@ -759,7 +765,7 @@ def _merge(hits: list[_Hit], *, counted: bool = True) -> list[_Merged]:
             item.how, item.score = hit.how, hit.score
         for note in hit.notes:
             item.note(note)
-        if counted and hit.line not in item.seen_lines:
+        if hit.line not in item.seen_lines:
             item.seen_lines.add(hit.line)
             item.lines.append(hit.line)
             if len(item.evidence) < MAX_EVIDENCE:
@@ -838,7 +844,7 @@ def _assemble(reader: _Reader) -> tuple[list[Match], list[Match]]:
         if not fuzzy_hits:
             merged += _merge([h for h in hits if h.origin == "meaning"])
     merged.sort(key=_order_key)
-    _attach_facts(reader.ex.facts, merged, written_on)
+    _attach_facts(reader.ex.facts, merged, written_on, reader.index.alibaba_numbers)
 
     taken = {id(m.entry) for m in merged}
     suggestions: list[_Merged] = []
@@ -849,7 +855,9 @@ def _assemble(reader: _Reader) -> tuple[list[Match], list[Match]]:
     return [_to_match(m) for m in merged], [_to_match(m) for m in suggestions]
 
 
-def _attach_facts(facts: list[Fact], merged: list[_Merged], written_on: dict[int, str]) -> None:
+def _attach_facts(
+    facts: list[Fact], merged: list[_Merged], written_on: dict[int, str], alibaba_numbers: dict[int, Entry]
+) -> None:
     if not facts or not merged:
         return
     at_line: dict[int, list[_Merged]] = {}
@@ -865,12 +873,19 @@ def _attach_facts(facts: list[Fact], merged: list[_Merged], written_on: dict[int
                     near[0].note(_flow_note(fact, written_on.get(fact.line, "")))
                     break
         elif fact.kind == "receipt_err" and fact.value:
+            note = (
+                f"{fact.text} is the SMSC's own error number: there is no universal table for it, "
+                "and the stat word decides the outcome."
+            )
+            other = alibaba_numbers.get(fact.value)
+            if other is not None:
+                note += (
+                    f" On an Alibaba SMPP link it may be Alibaba's own number for {other.code} "
+                    f"({fact.value} in the international pages' 'SMPP error code' column)."
+                )
             for item in at_line.get(fact.line, ()):
                 if item.entry.family is FamilyId.SMPP_STATE:
-                    item.note(
-                        f"{fact.text} is the SMSC's own error number: there is no universal table for it, "
-                        "and the stat word decides the outcome."
-                    )
+                    item.note(note)
 
 
 def find_codes(text: str, catalog: Catalog, mode: Mode = Mode.EXPLICIT) -> Lookup:
@@ -897,8 +912,11 @@ def find_codes(text: str, catalog: Catalog, mode: Mode = Mode.EXPLICIT) -> Looku
         if not code_keys:
             _queue_short_question(extraction, fuzzy_queue)
             reader.read_fuzzy(fuzzy_queue)
-            if not any(h.origin == "fuzzy" for h in reader.hits):
-                reader.read_meaning(extraction.text[:500])
+            if (
+                not any(h.origin == "fuzzy" for h in reader.hits)
+                and len(extraction.text) <= MEANING_MAX_CHARS
+            ):
+                reader.read_meaning(extraction.text)
     matches, suggestions = _assemble(reader)
     return Lookup(
         query=mask_sensitive(normalized.text.strip()[:QUERY_CHARS]),
