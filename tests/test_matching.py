@@ -254,6 +254,17 @@ def test_receipt_err_note(catalog: Catalog) -> None:
     assert any("err:008" in n for n in notes)
 
 
+def test_receipt_err_with_an_alibaba_number_says_both(catalog: Catalog) -> None:
+    text = "id:1 sub:001 dlvrd:000 submit date:2611250930 done date:2611250931 stat:UNDELIV err:033"
+    notes = notes_of(find_codes(text, catalog, P), "smpp-state:UNDELIVERABLE")
+    assert any("err:033" in n and "MOBILE_NUMBER_ILLEGAL" in n for n in notes)
+
+
+def test_no_meaning_search_for_a_long_paste(catalog: Catalog) -> None:
+    text = "my account balance is not enough and the sender id is not registered; " * 10
+    assert find_codes(text, catalog, E).matches == []
+
+
 def test_counts_and_evidence(catalog: Catalog) -> None:
     lines = [f"2026-11-20 WARN send failed to=+4470000000{i % 10} code=QPS_LIMIT_CONTROL" for i in range(12)]
     (match,) = find_codes("\n".join(lines), catalog, P).matches
