@@ -172,6 +172,16 @@ TRICKY = [
         '{"Message":"短信模版不合法","RequestId":"A1","Code":"isv.SMS_TEMPL',
         ["cn-api:isv.SMS_TEMPLATE_ILLEGAL"],
     ),
+    ("slack-italic-underscores", E, "_QPS_LIMIT_CONTROL_", ["intl-api:QPS_LIMIT_CONTROL"]),
+    ("glued-to-chinese", P, "返回码isv.SMS_SIGNATURE_ILLEGAL错误", ["cn-api:isv.SMS_SIGNATURE_ILLEGAL"]),
+    (
+        "go-struct-print",
+        P,
+        "&{Code:isv.AMOUNT_NOT_ENOUGH Message:账户余额不足 BizId:}",
+        ["cn-api:isv.AMOUNT_NOT_ENOUGH"],
+    ),
+    ("java-enum-constant", P, "SmsErrorCode.QPS_LIMIT_CONTROL", ["intl-api:QPS_LIMIT_CONTROL"]),
+    ("name-and-hex-together", P, "ESME_RTHROTTLED (0x00000058)", ["smpp-status:ESME_RTHROTTLED"]),
     (
         "question-beside-code",
         E,
