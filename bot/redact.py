@@ -35,7 +35,9 @@ _AUTHORIZATION = re.compile(
     r"(?i)(authorization[\"']?\s{0,5}[:=]\s{0,5}[\"']?(?:(?:bearer|basic|acs)\s{1,3})?)([^\s\"',;]{1,400})"
 )
 _EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@([A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8})"
+    # Addresses glued together ("a@x.comb@y.com") are swallowed as one, so masking twice changes nothing.
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9._%+-]{0,64}@){0,8}"
+    r"([A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8})"
 )
 # A number in international format (+CC…) is a phone number wherever it appears.
 _PLUS_PHONE = re.compile(r"(?<![\w+])\+\d(?:[ .-]?\d){6,16}(?![\d•])")
