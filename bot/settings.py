@@ -35,9 +35,13 @@ class Settings(BaseSettings):
     # How long handled event ids and thread memory are kept. Slack's last retry comes ~5 minutes
     # after the first delivery, so this must stay comfortably above 300 s.
     smscode_dedupe_ttl: Annotated[int, Field(ge=60, le=86_400)] = 900
-    # HTTP request threads in the single gunicorn worker, and threads that run listeners after the ack.
+    # HTTP request threads in the single gunicorn worker: they verify, route and acknowledge.
     smscode_web_threads: Annotated[int, Field(ge=1, le=256)] = 32
-    smscode_listener_threads: Annotated[int, Field(ge=1, le=256)] = 32
+    # Threads that build and send answers after the ack. Few on purpose: under the GIL every busy
+    # answer thread slows the request threads' acknowledgements (bench/bench_load.py: 2 keeps a
+    # burst of 50 within 1.5x a bare Bolt app's ack latency, 32 doubles it), and Slack accepts
+    # about one message per second per channel anyway.
+    smscode_listener_threads: Annotated[int, Field(ge=1, le=64)] = 2
 
     @field_validator("slack_api_url")
     @classmethod

@@ -212,6 +212,13 @@ class FakeSlack:
                 body.update(parsed)
         elif raw:
             body.update({k: _parse_value(v) for k, v in parse_qsl(raw.decode())})
+        if url.path == "/_fake/stats":  # counts per method, for a fake running in another process
+            with self._lock:
+                counts: dict[str, Any] = {}
+                for r in self.records:
+                    counts[r.method] = counts.get(r.method, 0) + 1
+            self._send(request, 200, counts)
+            return
         if url.path.startswith("/response/"):
             method = RESPONSE_URL
         elif url.path.startswith("/api/"):
@@ -324,8 +331,9 @@ def iter_texts(record: Record) -> Iterator[str]:
     yield from walk(record.body)
 
 
-if __name__ == "__main__":  # handy for poking at the bot by hand: python -m tests.fake_slack
+if __name__ == "__main__":  # python -m tests.fake_slack: for benchmarks and for poking at the bot by hand
     with FakeSlack() as server:
-        print(f"fake Slack Web API at {server.api_url} (Ctrl-C to stop)", flush=True)
+        print(server.api_url, flush=True)  # the first line is the URL, for scripts
+        print("fake Slack Web API; GET /_fake/stats for call counts (Ctrl-C to stop)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()

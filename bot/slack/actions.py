@@ -6,7 +6,7 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
@@ -22,7 +22,7 @@ from bot.render import (
     render_message,
 )
 from bot.settings import Settings
-from bot.slack.replies import acked_first, delete_original, send_response
+from bot.slack.replies import ack_at_once, delete_original, errors_to_handler, send_response
 
 SHARE_ACTION = re.compile(rf"^{re.escape(ACTION_SHARE)}$")
 PICK_ACTION = re.compile(rf"^{re.escape(ACTION_PICK)}:\d+$")
@@ -40,9 +40,8 @@ def register(app: App, catalog: Catalog, settings: Settings) -> None:
     """Listen for the three button kinds the renderer puts on answers."""
 
     def handle_share(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+        body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
-        ack()
         # Ephemeral messages are not in action payloads: the button value carries the answer.
         lookup = lookup_from_share_value(str(action.get("value") or ""), catalog)
         payload = render_message(lookup, catalog)
@@ -65,20 +64,18 @@ def register(app: App, catalog: Catalog, settings: Settings) -> None:
         delete_original(respond)  # only once the public copy exists
         log.info("share: %d match(es) shared (channel=%s)", len(lookup.matches), channel)
 
-    def handle_pick(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
+    def handle_pick(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         entry = parse_ref(str(action.get("value") or ""), catalog)
         private = bool((body.get("container") or {}).get("is_ephemeral"))
         payload = render_entry(entry, catalog, shareable=private) if entry else render_error(GONE)
         send_response(respond, payload, replace_original=True)
 
-    def handle_details(ack: Ack, action: dict[str, Any], respond: Respond) -> None:
-        ack()
+    def handle_details(action: dict[str, Any], respond: Respond) -> None:
         entry = parse_ref(str(action.get("value") or ""), catalog)
         payload = render_entry(entry, catalog) if entry else render_error(GONE)
         # Only the person who clicked sees it; the shared answer stays as it is.
         send_response(respond, payload, response_type="ephemeral", replace_original=False)
 
-    app.action(SHARE_ACTION)(acked_first(handle_share))
-    app.action(PICK_ACTION)(acked_first(handle_pick))
-    app.action(DETAILS_ACTION)(acked_first(handle_details))
+    app.action(SHARE_ACTION, middleware=[ack_at_once])(errors_to_handler(handle_share))
+    app.action(PICK_ACTION, middleware=[ack_at_once])(errors_to_handler(handle_pick))
+    app.action(DETAILS_ACTION, middleware=[ack_at_once])(errors_to_handler(handle_details))

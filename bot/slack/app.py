@@ -14,6 +14,9 @@ from cachetools import TTLCache
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web import WebClient
 
 from bot.catalog import Catalog
@@ -204,13 +207,45 @@ class _ClientTokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """slack-sdk's 429 handler (sleeps Retry-After, then retries), for short waits only.
+
+    It sleeps in a listener thread, after the ack, so it never delays an acknowledgement; but the
+    answer threads are few, so a long Retry-After gives up instead: the call fails with
+    `ratelimited`, and the error handler logs it and tells the user.
+    """
+
+    def __init__(self, max_retry_count: int = 2, max_wait: int = 10) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or not super()._can_retry(
+            state=state, request=request, response=response, error=error
+        ):
+            return False
+        for name, values in response.headers.items():
+            if name.lower() == "retry-after" and values:
+                try:
+                    return int(values[0]) <= self.max_wait
+                except ValueError:
+                    return True
+        return True
+
+
 def build_client(settings: Settings) -> WebClient:
-    """A WebClient for settings.slack_api_url that waits out 429s and retries Slack's 5xx answers."""
+    """A WebClient for settings.slack_api_url that waits out short 429s and retries Slack's 5xx answers."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
-    # Appended to the default (one connection-error retry). The 429 handler sleeps Retry-After in
-    # the listener thread, after the ack, so it never delays an acknowledgement.
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    # Appended to the default (one connection-error retry).
+    client.retry_handlers.append(BoundedRateLimitRetryHandler(max_retry_count=2, max_wait=10))
     client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=1))
     return client
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 
 from bot.catalog import Catalog
 from bot.matching import find_codes
 from bot.render import render_help, render_message
 from bot.results import Mode
 from bot.settings import Settings
-from bot.slack.replies import acked_first, send_response
+from bot.slack.replies import ack_at_once, errors_to_handler, send_response
 
 COMMAND = "/smscode"
 HELP_WORDS = frozenset({"", "help", "-h", "--help", "?"})
@@ -23,8 +23,7 @@ log = logging.getLogger("smscode.slack")
 def register(app: App, catalog: Catalog, settings: Settings) -> None:
     """Listen for the slash command named in manifest.yml."""
 
-    def handle_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
-        ack()  # empty 200 at once; the answer follows through response_url
+    def handle_command(command: dict[str, Any], respond: Respond) -> None:
         text = str(command.get("text") or "")
         if text.strip().casefold() in HELP_WORDS:
             payload = render_help()
@@ -44,4 +43,4 @@ def register(app: App, catalog: Catalog, settings: Settings) -> None:
             )
         send_response(respond, payload, response_type="ephemeral")
 
-    app.command(COMMAND)(acked_first(handle_command))
+    app.command(COMMAND, middleware=[ack_at_once])(errors_to_handler(handle_command))

@@ -104,10 +104,12 @@ def register(app: App, catalog: Catalog, settings: Settings) -> None:
             from_thread = explain_thread(client, context, catalog, event)
             if from_thread.matches:
                 lookup, source = from_thread, "thread"
-        if lookup.matches or lookup.suggestions or asked:
-            payload = render_message(lookup, catalog)
-        else:
-            payload = render_help()  # a bare "@smscode" with nothing to explain
+        # A bare "@smscode" with nothing to explain gets the usage.
+        payload = (
+            render_message(lookup, catalog)
+            if lookup.matches or lookup.suggestions or asked
+            else render_help()
+        )
         post_answer(client, channel, thread_ts, payload, _refs(lookup))
         memory.remember(channel, thread_ts, _refs(lookup))
         log.info(
@@ -153,8 +155,9 @@ def register(app: App, catalog: Catalog, settings: Settings) -> None:
         new = dataclasses.replace(
             lookup, matches=[m for m in lookup.matches if m.entry.ref in fresh_set], suggestions=[]
         )
+        payload = render_message(new, catalog)
         try:
-            post_answer(client, channel, thread_ts, render_message(new, catalog), fresh)
+            post_answer(client, channel, thread_ts, payload, fresh)
         except Exception:
             memory.release(channel, thread_ts, fresh)  # not explained after all; a later paste may try
             raise

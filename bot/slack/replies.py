@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from cachetools import TTLCache
-from slack_bolt import BoltRequest
+from slack_bolt import Ack, BoltRequest
 from slack_bolt.context.respond import Respond
 from slack_bolt.kwargs_injection import build_required_kwargs
 
@@ -31,14 +31,26 @@ REPLIES_MAX_PAGES = 5
 log = logging.getLogger("smscode.slack")
 
 
-def acked_first(listener: Callable[..., None]) -> Callable[[BoltRequest], None]:
-    """Wrap a listener that calls ack() so its errors reach the app's error handler without losing the ack.
+def ack_at_once(ack: Ack, next: Callable[[], None]) -> None:
+    """Listener middleware: acknowledge in the request thread, before the listener is even queued.
+
+    Bolt runs a command, action or shortcut listener on its executor and polls (every 10 ms, for
+    up to 3 s) until that listener calls ack(). Acknowledging here instead answers Slack at once,
+    whatever the executor is busy with, so the bot's own work can never delay an acknowledgement.
+    Every listener behind it answers through response_url or the Web API, never in the ack.
+    """
+    ack()
+    next()
+
+
+def errors_to_handler(listener: Callable[..., None]) -> Callable[[BoltRequest], None]:
+    """Run a listener, handing its errors to the app's one `@app.error` handler.
 
     When a listener raises, Bolt's thread runner (slack_bolt/listener/thread_runner.py) sets
-    `ack.response = None` even if ack() already ran; if that happens before the request thread has
-    polled the ack (it checks every 10 ms), Slack gets no acknowledgement for 3 s and shows the user
-    a timeout. Failing fast after ack() is normal here (a local ok:false, an expired response_url),
-    so such errors are handed to the same `@app.error` handler from here instead.
+    `ack.response = None` even though the ack was given; if that happens before the request thread
+    has read the ack, Slack gets nothing for 3 s and shows the user a timeout. Failing fast is
+    normal here (an ok:false answer, an expired response_url), so errors go to the same handler
+    from here, and Bolt only ever sees listeners that return.
     """
     names = list(inspect.signature(listener).parameters)
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 
 from bot.catalog import Catalog
 from bot.matching import find_codes
 from bot.render import render_message
 from bot.results import Mode
 from bot.settings import Settings
-from bot.slack.replies import acked_first, message_text, send_response
+from bot.slack.replies import ack_at_once, errors_to_handler, message_text, send_response
 
 EXPLAIN_MESSAGE = "smscode_explain_message"
 
@@ -22,8 +22,7 @@ log = logging.getLogger("smscode.slack")
 def register(app: App, catalog: Catalog, settings: Settings) -> None:
     """Listen for the message shortcut named in manifest.yml."""
 
-    def handle_message_shortcut(ack: Ack, shortcut: dict[str, Any], respond: Respond) -> None:
-        ack()
+    def handle_message_shortcut(shortcut: dict[str, Any], respond: Respond) -> None:
         # Someone chose the shortcut on this message, so it is an explicit question about it.
         lookup = find_codes(message_text(shortcut.get("message") or {}), catalog, mode=Mode.EXPLICIT)
         payload = render_message(lookup, catalog, shareable=True)
@@ -36,6 +35,6 @@ def register(app: App, catalog: Catalog, settings: Settings) -> None:
             (shortcut.get("user") or {}).get("id"),
         )
 
-    app.shortcut({"callback_id": EXPLAIN_MESSAGE, "type": "message_action"})(
-        acked_first(handle_message_shortcut)
+    app.shortcut({"callback_id": EXPLAIN_MESSAGE, "type": "message_action"}, middleware=[ack_at_once])(
+        errors_to_handler(handle_message_shortcut)
     )

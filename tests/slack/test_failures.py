@@ -119,3 +119,13 @@ def test_info_logs_never_contain_message_text(
         logged = record.getMessage() + (str(record.exc_info[1]) if record.exc_info else "")
         assert CANARY not in logged, logged
         assert "13812345678" not in logged, logged
+
+
+def test_a_long_retry_after_gives_up_and_tells_the_user(served: ServedApp, fake: FakeSlack) -> None:
+    # Waiting a minute would hold one of the few answer threads; the user hears about it instead.
+    fake.rate_limit("chat.postMessage", times=1, retry_after=60)
+    served.event(mention("QPS_LIMIT_CONTROL", ts="1700000027.000100", user=USER))
+    [told] = fake.wait_for("chat.postEphemeral")
+    assert told.body["text"] == render_error(USER_MESSAGES["ratelimited"])["text"]
+    served.drain()
+    assert len(fake.calls("chat.postMessage")) == 1  # no second try
