@@ -684,10 +684,6 @@ class _Reader:
                         score=min(99.0, round(score, 1)),
                         suggestion=not confident,
                     )
-                    hit = (self.hits if confident else self.suggestions)[-1]
-                    hit.notes.append(
-                        f'Closest known code to "{mask_sensitive(cand.text)}" ({score:.0f}% similar).'
-                    )
 
     def read_meaning(self, question: str) -> None:
         if not question.strip():
@@ -702,9 +698,7 @@ class _Reader:
             confident = enough_words and coverage >= MEANING_CONFIDENT and taken < MEANING_TOP
             score = round(40.0 + 35.0 * coverage, 1)
             self.add([entry], How.MEANING, first, origin="meaning", score=score, suggestion=not confident)
-            hit = (self.hits if confident else self.suggestions)[-1]
-            hit.snippet_of = None
-            hit.notes.append("Found by meaning: the words of the question match this code's description.")
+            (self.hits if confident else self.suggestions)[-1].snippet_of = None
             taken += confident
 
 
@@ -724,11 +718,10 @@ def _message_note(hit: _Hit, *, alone: bool) -> str | None:
     if known is None:
         return None
     written = hit.text.strip()
+    # How it matched (by the message, with no code beside it) is the renderer's how-line; a note only
+    # adds what the message means when it is not in English.
     if alone:
-        note = f'Matched by its message text "{mask_sensitive(known.text)}": there was no code beside it.'
-        if _CJK.search(known.text):
-            note += f" It means: {known.meaning}"
-        return note
+        return f'"{mask_sensitive(known.text)}" means: {known.meaning}' if _CJK.search(known.text) else None
     if not _CJK.search(known.text):
         return None
     if _DIGITS.findall(known.text) != _DIGITS.findall(written):

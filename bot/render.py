@@ -229,7 +229,8 @@ def _how_line(match: Match) -> _Line | None:
     if match.how is How.ALIAS:
         return ("Matched the alias ", said) if said else ("Matched one of its aliases",)
     if match.how is How.MESSAGE:
-        return ("Matched by its message text ", said) if said else ("Matched by its message text",)
+        lead = "Matched by its message text"
+        return (f"{lead} ", said, " (no code beside it)") if said else (lead, " (no code beside it)")
     if match.how is How.MEANING:
         return ("Matched by meaning: ", said, score) if said else ("Matched by meaning", score)
     if match.how is How.NUMERIC:
@@ -237,14 +238,6 @@ def _how_line(match: Match) -> _Line | None:
     if match.how is How.RANGE:
         return (said, " falls in this range") if said else ("The value falls in this range",)
     return None
-
-
-# Notes from bot.matching that only restate how a match was made (the how line says it already).
-_HOW_NOTES: dict[How, tuple[str, ...]] = {
-    How.FUZZY: ("Closest known code to ",),
-    How.MEANING: ("Found by meaning:",),
-}
-_MESSAGE_NOTE = "Matched by its message text"
 
 
 def _evidence_line(evidence: Evidence, limit: int = SNIPPET_LIMIT) -> _Line:
@@ -273,14 +266,9 @@ def _found_lines(match: Match | None) -> list[_Line]:
         return []
     lines: list[_Line] = []
     how = _how_line(match)
-    # The matcher may explain the same thing in a note. Keep whichever says more: our line carries the
-    # score; its message note carries the message's meaning.
-    if match.how is How.MESSAGE and any(n.startswith(_MESSAGE_NOTE) for n in match.notes):
-        how = None
     if how is not None:
         lines.append((_Emoji("mag"), " ", *how))
-    repeats = _HOW_NOTES.get(match.how, ())
-    notes = [n for n in match.notes if n.strip() and not (how and n.startswith(repeats))]
+    notes = [n for n in match.notes if n.strip()]
     lines.extend(("• ", _Echo(note, NOTE_LIMIT, code=False)) for note in notes[:MAX_NOTES])
     evidence = _telling(match)[:MAX_EVIDENCE]
     seen: list[_Seg] = [f"Seen {match.count}×"] if match.count > 1 else []

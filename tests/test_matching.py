@@ -15,6 +15,7 @@ from bot.matching import (
     lookup_to_dict,
     phrase_words,
 )
+from bot.render import render_text
 from bot.results import How, Lookup, Mode
 
 E, P = Mode.EXPLICIT, Mode.PASSIVE
@@ -241,7 +242,9 @@ def test_message_only_match_says_so(catalog: Catalog) -> None:
     lookup = find_codes("Specified access key is not found.", catalog, P)
     (match,) = lookup.matches
     assert match.how is How.MESSAGE
-    assert any("no code beside it" in n for n in match.notes)
+    shown = " ".join(render_text(lookup, catalog).split())  # the terminal answer wraps lines
+    assert "Matched by its message text" in shown
+    assert "(no code beside it)" in shown
 
 
 def test_message_beside_its_code_is_not_a_second_match(catalog: Catalog) -> None:
