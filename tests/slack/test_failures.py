@@ -129,3 +129,15 @@ def test_a_long_retry_after_gives_up_and_tells_the_user(served: ServedApp, fake:
     assert told.body["text"] == render_error(USER_MESSAGES["ratelimited"])["text"]
     served.drain()
     assert len(fake.calls("chat.postMessage")) == 1  # no second try
+
+
+def test_a_slow_slack_never_delays_the_ack(served: ServedApp, fake: FakeSlack) -> None:
+    fake.slow(RESPONSE_URL, 2.0)
+    fake.slow("chat.postMessage", 2.0)
+    assert served.command("QPS_LIMIT_CONTROL").status == 200
+    assert served.event(message(LOG, ts="1700000028.000100")).status == 200
+    # Both acks are back while the fake is still sitting on the answers (it records after the delay).
+    assert fake.calls(RESPONSE_URL) == []
+    assert fake.calls("chat.postMessage") == []
+    fake.wait_for(RESPONSE_URL)
+    fake.wait_for("chat.postMessage")
