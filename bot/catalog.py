@@ -155,6 +155,9 @@ class Entry(BaseModel):
     value: int | None = None  # smpp-status: the command_status value
     value_range: tuple[int, int] | None = None  # smpp-status: a reserved or vendor range
     http_status: list[int] = Field(default_factory=list)  # openapi: HTTP statuses seen with it
+    # intl-api: the number Alibaba's own "SMPP error code" column pairs with the code. It is Alibaba's
+    # numbering, not a standard command_status (20 is OK there but ESME_RMSGQFUL in SMPP v3.4).
+    alibaba_smpp_code: int | None = None
     note: str | None = None  # a caveat worth showing (uncertain facts, ambiguity)
 
     @model_validator(mode="after")

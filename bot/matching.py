@@ -187,9 +187,8 @@ class CodeIndex:
                     self.cjk_messages.append(_CjkMessage(needle, entry, known))
                 else:
                     self._add_phrase(known.text, entry, How.MESSAGE, known)
-            number = _alibaba_number(entry)
-            if number is not None:
-                self.alibaba_numbers.setdefault(number, entry)
+            if entry.alibaba_smpp_code is not None:
+                self.alibaba_numbers.setdefault(entry.alibaba_smpp_code, entry)
         self.ranges.sort(key=lambda r: (r[1] - r[0], r[0]))  # narrowest range first
         # what a long paste's free-text words must be to be worth keeping (see extract's vocabulary)
         self.vocabulary = frozenset(self.exact) | frozenset(self.alias) | frozenset(self.phrases)
@@ -228,16 +227,6 @@ def _add(table: dict[str, list[Entry]], key: str, entry: Entry) -> None:
 
 # Alibaba's international pages number their API codes in an "SMPP error code" column (reference E.7). The
 # catalogue keeps that number in the entry's note as "... column lists <CODE or 'this code'> as <N>".
-_ALIBABA_NUMBER = re.compile(r"'SMPP error code' column lists \S+(?: code)? as (\d{1,4})\b")
-
-
-def _alibaba_number(entry: Entry) -> int | None:
-    if entry.family is not FamilyId.INTL_API or not entry.note:
-        return None
-    found = _ALIBABA_NUMBER.search(entry.note)
-    return int(found.group(1)) if found else None
-
-
 _INDEXES: dict[int, tuple[weakref.ref[Catalog], CodeIndex]] = {}
 
 
