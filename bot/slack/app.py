@@ -28,10 +28,10 @@ from bot.slack.replies import USER_SUBTYPES, ResponseUrlError, mentions_bot, sen
 log = logging.getLogger("smscode.slack")
 
 # What the user reads when their request failed on Slack's side; by Slack error code.
-CANNOT_POST = "I can't post in this channel. Invite me with `/invite @smscode` and try again."
+CANNOT_POST = "I can't post in this channel. Add me with /invite (pick smscode) and try again."
 USER_MESSAGES: dict[str, str] = {
     "not_in_channel": CANNOT_POST,
-    "channel_not_found": "I can't see this conversation. Invite me with `/invite @smscode`, or use /smscode.",
+    "channel_not_found": "I can't see this conversation. Add me with /invite, or use /smscode.",
     "is_archived": "This channel is archived, so I can't post in it.",
     "ratelimited": "Slack is rate-limiting me right now. Please try again in a minute.",
     "msg_too_long": "That answer was too long for Slack. Try asking about one code at a time.",
