@@ -34,5 +34,6 @@ def test_every_setting_is_documented() -> None:
 
 
 def test_every_subcommand_and_explain_flag_is_documented() -> None:
-    for words in ("smscode explain", "smscode serve", "--json", "--passive", "--blocks", "--http", "--socket"):
-        assert words in README, words
+    words = ("smscode explain", "smscode serve", "--json", "--passive", "--blocks", "--http", "--socket")
+    for word in words:
+        assert word in README, word
