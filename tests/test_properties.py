@@ -105,13 +105,19 @@ ADVERSARIAL = {
 }
 
 
-def best_time(func: Callable[[], object], repeat: int = 3) -> float:
+def best_time(func: Callable[[], object], repeat: int = 5) -> float:
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
         func()
         best = min(best, time.perf_counter() - start)
     return best
+
+
+# 10x the input may cost at most this many times the time. Linear work gives about 10 (a little more
+# where long-paste handling starts); quadratic work gives about 100. The bound sits well between the
+# two so that a loaded CI machine cannot fail it and a quadratic regression cannot pass it.
+MAX_GROWTH = 40
 
 
 def growth(func: Callable[[str], object], unit: str) -> float:
@@ -125,9 +131,9 @@ def growth(func: Callable[[str], object], unit: str) -> float:
 
 @pytest.mark.parametrize("unit", list(ADVERSARIAL.values()), ids=list(ADVERSARIAL))
 def test_normalize_and_extract_grow_linearly(unit: str) -> None:
-    assert growth(lambda text: extract(normalize(text)), unit) < 25
+    assert growth(lambda text: extract(normalize(text)), unit) < MAX_GROWTH
 
 
 @pytest.mark.parametrize("unit", list(ADVERSARIAL.values()), ids=list(ADVERSARIAL))
 def test_find_codes_grows_linearly(catalog: Catalog, unit: str) -> None:
-    assert growth(lambda text: find_codes(text, catalog, Mode.EXPLICIT), unit) < 25
+    assert growth(lambda text: find_codes(text, catalog, Mode.EXPLICIT), unit) < MAX_GROWTH
