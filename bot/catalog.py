@@ -158,6 +158,9 @@ class Entry(BaseModel):
     # intl-api: the number Alibaba's own "SMPP error code" column pairs with the code. It is Alibaba's
     # numbering, not a standard command_status (20 is OK there but ESME_RMSGQFUL in SMPP v3.4).
     alibaba_smpp_code: int | None = None
+    # The same code string is used by other platforms (AWS, Azure, S3 ...): a message not addressed to
+    # the bot must show some sign of Alibaba Cloud before this entry is offered for it.
+    shared_name: bool = False
     note: str | None = None  # a caveat worth showing (uncertain facts, ambiguity)
 
     @model_validator(mode="after")
