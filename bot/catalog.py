@@ -151,7 +151,7 @@ class Entry(BaseModel):
     doc_url: HttpUrl | None = None  # defaults to the family's page
     # Facts that only some families have.
     short_form: str | None = None  # smpp-state: the 7-letter receipt word (DELIVRD)
-    message_state: int | None = None  # smpp-state: the numeric message_state value
+    message_state: int | None = None  # smpp-state: the numeric message_state (none for provider words)
     value: int | None = None  # smpp-status: the command_status value
     value_range: tuple[int, int] | None = None  # smpp-status: a reserved or vendor range
     http_status: list[int] = Field(default_factory=list)  # openapi: HTTP statuses seen with it
@@ -165,8 +165,9 @@ class Entry(BaseModel):
 
     @model_validator(mode="after")
     def _check_family_facts(self) -> Entry:
-        if self.family is FamilyId.SMPP_STATE and (self.short_form is None or self.message_state is None):
-            raise ValueError("an smpp-state entry needs short_form and message_state")
+        # message_state may be absent: provider-extension words (NOROUTE, BUFFRED ...) have none.
+        if self.family is FamilyId.SMPP_STATE and self.short_form is None:
+            raise ValueError("an smpp-state entry needs short_form")
         if self.family is FamilyId.SMPP_STATUS and (self.value is None) == (self.value_range is None):
             raise ValueError("an smpp-status entry needs exactly one of value and value_range")
         if self.value_range is not None and self.value_range[0] > self.value_range[1]:
