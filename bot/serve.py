@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -30,6 +32,28 @@ PROG = "smscode serve"
 
 log = logging.getLogger("smscode.serve")
 
+# The shapes Slack's signing headers always have. Anything else is refused before Bolt sees it:
+# Bolt's check raises (instead of answering 401) on a timestamp that is not an integer or on a
+# signature with non-ASCII characters, and a request must never get further than that unverified.
+TIMESTAMP_SHAPE = re.compile(r"[0-9]{1,15}")
+SIGNATURE_SHAPE = re.compile(r"v0=[0-9a-f]{64}")
+SIGNING_HEADERS = {
+    "HTTP_X_SLACK_REQUEST_TIMESTAMP": TIMESTAMP_SHAPE,
+    "HTTP_X_SLACK_SIGNATURE": SIGNATURE_SHAPE,
+}
+INVALID_REQUEST = json.dumps({"error": "invalid request"}).encode()  # what Bolt answers a bad signature
+
+
+def signing_headers_malformed(environ: WSGIEnvironment) -> bool:
+    """True when a signing header is present but not of Slack's shape (ASCII digits; v0= and 64 hex).
+
+    Missing headers are left to Bolt, which refuses them itself with 401.
+    """
+    return any(
+        (value := environ.get(key)) is not None and not shape.fullmatch(value)
+        for key, shape in SIGNING_HEADERS.items()
+    )
+
 
 def build_wsgi_app(app: App) -> WSGIApplication:
     """The WSGI callable gunicorn serves: Slack's requests at /slack/events, and GET /healthz."""
@@ -46,6 +70,16 @@ def build_wsgi_app(app: App) -> WSGIApplication:
             start_response("405 Method Not Allowed", [("Allow", "GET, HEAD"), ("Content-Type", "text/plain")])
             return [b"method not allowed\n"]
         if path == EVENTS_PATH:
+            if signing_headers_malformed(environ):
+                log.warning("refused a request with malformed signing headers")
+                start_response(
+                    "401 Unauthorized",
+                    [
+                        ("Content-Type", "application/json;charset=utf-8"),
+                        ("Content-Length", str(len(INVALID_REQUEST))),
+                    ],
+                )
+                return [INVALID_REQUEST]
             return slack(environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
         return [b"not found\n"]

@@ -23,7 +23,14 @@ from bot.catalog import Catalog
 from bot.render import render_error
 from bot.settings import Settings
 from bot.slack import actions, commands, events, shortcuts
-from bot.slack.replies import USER_SUBTYPES, ResponseUrlError, mentions_bot, send_response
+from bot.slack.replies import (
+    USER_SUBTYPES,
+    CheckedRespond,
+    ResponseUrlError,
+    UntrustedResponseUrl,
+    mentions_bot,
+    send_response,
+)
 
 log = logging.getLogger("smscode.slack")
 
@@ -46,6 +53,37 @@ GENERIC_MESSAGE = "Something went wrong while answering. Please try again."
 # (connection_failed, ssl_error, http_error, ...) means the first delivery never got an answer
 # through, so the retry is processed: better one late answer than none.
 SKIP_UNSEEN_RETRY_REASONS = frozenset({"http_timeout"})
+
+
+# Set in the request context by the first middleware after Bolt's signature check (see
+# `make_verified_marker`). A request without it never reached that point: the error handler must
+# not act on its body, which anyone could have written.
+VERIFIED = "smscode_verified"
+
+# Error codes meaning "the response_url cannot be used": tell the user some other way, if at all.
+RESPONSE_URL_CODES = frozenset({"response_url", "untrusted_response_url"})
+
+
+def make_verified_marker(api_url: str) -> Callable[..., None]:
+    """The `before_authorize` middleware: Bolt runs it right after RequestVerification.
+
+    It marks the request as verified (Socket Mode requests arrive over the app's own authenticated
+    WebSocket, so they count as verified too) and replaces `respond` with one that only calls
+    response_urls on Slack's hosts.
+    """
+
+    def mark_verified(context: BoltContext, next: Callable[[], None]) -> None:
+        context[VERIFIED] = True
+        if context.response_url:
+            context["respond"] = CheckedRespond(
+                response_url=context.response_url,
+                api_url=api_url,
+                proxy=context.client.proxy,
+                ssl=context.client.ssl,
+            )
+        next()
+
+    return mark_verified
 
 
 class EventDeduper:
@@ -154,6 +192,8 @@ def _error_code(error: Exception) -> str:
         return str(error.response.get("error") or f"http_{error.response.status_code}")
     if isinstance(error, ResponseUrlError):
         return "response_url"
+    if isinstance(error, UntrustedResponseUrl):
+        return "untrusted_response_url"
     if isinstance(error, URLError | TimeoutError | socket.timeout | ConnectionError):
         return "network"
     return "internal"
@@ -165,8 +205,20 @@ def _is_explicit(body: Mapping[str, Any]) -> bool:
     return not (isinstance(event, Mapping) and event.get("type") == "message")
 
 
-def handle_error(error: Exception, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """The one error handler: log with context (never message text), then tell the user if possible."""
+def handle_error(
+    error: Exception, body: dict[str, Any], context: BoltContext, client: WebClient
+) -> BoltResponse | None:
+    """The one error handler: log with context (never message text), then tell the user if possible.
+
+    A request that failed before its signature was verified (Bolt's check itself can raise on a
+    malformed header) gets 401 and nothing else: its body is not Slack's, so no call is made on its
+    behalf and nothing from it is logged.
+    """
+    if not context.get(VERIFIED):
+        log.warning(
+            "refused a request that failed before its signature was verified (%s)", type(error).__name__
+        )
+        return BoltResponse(status=401, body={"error": "invalid request"})
     code = _error_code(error)
     where = _describe(body)
     if code == "internal":
@@ -174,12 +226,12 @@ def handle_error(error: Exception, body: dict[str, Any], context: BoltContext, c
     else:
         log.warning("Slack call failed: %s (%s)", code, where)
     if not _is_explicit(body):
-        return  # a passive reply nobody asked for: logging is enough
+        return None  # a passive reply nobody asked for: logging is enough
     payload = render_error(USER_MESSAGES.get(code, GENERIC_MESSAGE))
     try:
-        if context.response_url and context.respond is not None and code != "response_url":
+        if context.response_url and context.respond is not None and code not in RESPONSE_URL_CODES:
             send_response(context.respond, payload, response_type="ephemeral", replace_original=False)
-            return
+            return None
         event = body.get("event") or {}
         channel = event.get("channel") or body.get("channel_id") or (body.get("channel") or {}).get("id")
         user = event.get("user") or body.get("user_id") or (body.get("user") or {}).get("id")
@@ -194,6 +246,7 @@ def handle_error(error: Exception, body: dict[str, Any], context: BoltContext, c
             )
     except Exception as again:  # the user could not be told either; the log above has the cause
         log.warning("could not tell the user about the failure: %s (%s)", _error_code(again), where)
+    return None
 
 
 class _ClientTokenNotice(logging.Filter):
@@ -269,6 +322,7 @@ def create_app(settings: Settings, catalog: Catalog, client: WebClient | None = 
             max_workers=settings.smscode_listener_threads, thread_name_prefix="smscode-listener"
         ),
         logger=bolt_logger,
+        before_authorize=make_verified_marker(settings.slack_api_url),
     )
     app.use(make_dedupe_middleware(EventDeduper(ttl=settings.smscode_dedupe_ttl)))
     app.error(handle_error)

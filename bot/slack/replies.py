@@ -8,11 +8,13 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from cachetools import TTLCache
 from slack_bolt import Ack, BoltRequest
 from slack_bolt.context.respond import Respond
 from slack_bolt.kwargs_injection import build_required_kwargs
+from slack_sdk.webhook import WebhookResponse
 
 # Message subtypes written by a person. Everything else (edits, deletions, joins, bot posts) is
 # ignored; `thread_broadcast` is a thread reply also sent to the channel, and `file_share` a
@@ -78,6 +80,62 @@ def errors_to_handler(listener: Callable[..., None]) -> Callable[[BoltRequest], 
     run.__qualname__ = listener.__qualname__
     run.__doc__ = listener.__doc__
     return run
+
+
+# Where Slack's response_urls live (commercial Slack and GovSlack). The host of the configured
+# SLACK_API_URL is allowed too: Slack's own answers come from there, and so do a test fake's.
+SLACK_HOOK_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def response_url_allowed(url: str, api_url: str) -> bool:
+    """True when `url` points at Slack's hooks hosts over HTTPS, or at the configured Web API's origin.
+
+    A response_url comes from the request body. Only a request Slack signed gets this far, but the
+    bot still never POSTs its answers (or anything, with its network position) to a host that is
+    not Slack's: a leaked signing secret must not turn into a request forwarder.
+    """
+    if not isinstance(url, str) or not url.isascii() or any(c <= " " or c == "\\" for c in url):
+        return False
+    try:
+        parts, api = urlsplit(url), urlsplit(api_url)
+        port, api_port = parts.port, api.port
+    except ValueError:  # a port that is not a number, or out of range
+        return False
+    if parts.username is not None or parts.password is not None:
+        return False
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" and host in SLACK_HOOK_HOSTS and port in (None, 443):
+        return True
+    if parts.scheme not in _DEFAULT_PORTS or not host:
+        return False
+    return (parts.scheme, host, port or _DEFAULT_PORTS[parts.scheme]) == (
+        api.scheme,
+        (api.hostname or "").lower(),
+        api_port or _DEFAULT_PORTS.get(api.scheme),
+    )
+
+
+class UntrustedResponseUrl(Exception):
+    """A response_url outside Slack's hosts; the bot did not call it."""
+
+
+class CheckedRespond(Respond):
+    """Bolt's `respond()`, refusing response_urls that `response_url_allowed` rejects.
+
+    Installed in the request context right after signature verification, so every listener and the
+    error handler get this one; nothing in the bot builds its own webhook client.
+    """
+
+    def __init__(self, *, response_url: str | None, api_url: str, **kwargs: Any) -> None:
+        super().__init__(response_url=response_url, **kwargs)
+        self.api_url = api_url
+
+    def __call__(self, *args: Any, **kwargs: Any) -> WebhookResponse:
+        if self.response_url is not None and not response_url_allowed(self.response_url, self.api_url):
+            host = urlsplit(self.response_url).hostname if self.response_url.isascii() else "?"
+            raise UntrustedResponseUrl(f"response_url host {host!r} is not Slack's; not called")
+        return super().__call__(*args, **kwargs)
 
 
 class ResponseUrlError(Exception):
