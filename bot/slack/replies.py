@@ -6,7 +6,7 @@ import inspect
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -154,6 +154,8 @@ def send_response(
     response_type: str | None = None,
     replace_original: bool | None = None,
     delete_original: bool | None = None,
+    thread_ts: str | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> None:
     """POST a rendered payload to the response_url; raise ResponseUrlError on a non-2xx answer.
 
@@ -168,6 +170,8 @@ def send_response(
         delete_original=delete_original,
         unfurl_links=False,
         unfurl_media=False,
+        thread_ts=thread_ts,
+        metadata=metadata,
     )
     if not 200 <= response.status_code < 300:
         raise ResponseUrlError(response.status_code, response.body or "")
@@ -235,6 +239,27 @@ def answered_refs(
 
 def answer_metadata(refs: Iterable[str]) -> dict[str, Any]:
     return {"event_type": ANSWER_EVENT_TYPE, "event_payload": {"refs": list(refs)}}
+
+
+class Claims:
+    """Keys claimed for a while (check-and-set under one lock), e.g. "this private answer was shared"."""
+
+    def __init__(self, ttl: float, maxsize: int = 10_000) -> None:
+        self._seen: TTLCache[Hashable, bool] = TTLCache(maxsize=maxsize, ttl=ttl)
+        self._lock = threading.Lock()
+
+    def claim(self, key: Hashable) -> bool:
+        """True for the first claim of `key` within the TTL; False for every repeat."""
+        with self._lock:
+            if key in self._seen:
+                return False
+            self._seen[key] = True
+            return True
+
+    def release(self, key: Hashable) -> None:
+        """Forget a claim whose work failed, so the user can try again."""
+        with self._lock:
+            self._seen.pop(key, None)
 
 
 class ThreadMemory:

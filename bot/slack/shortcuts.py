@@ -12,6 +12,7 @@ from bot.matching import find_codes
 from bot.render import render_message
 from bot.results import Mode
 from bot.settings import Settings
+from bot.slack.actions import with_thread
 from bot.slack.replies import ack_at_once, errors_to_handler, message_text, send_response
 
 EXPLAIN_MESSAGE = "smscode_explain_message"
@@ -24,8 +25,13 @@ def register(app: App, catalog: Catalog, settings: Settings) -> None:
 
     def handle_message_shortcut(shortcut: dict[str, Any], respond: Respond) -> None:
         # Someone chose the shortcut on this message, so it is an explicit question about it.
-        lookup = find_codes(message_text(shortcut.get("message") or {}), catalog, mode=Mode.EXPLICIT)
+        message = shortcut.get("message") or {}
+        lookup = find_codes(message_text(message), catalog, mode=Mode.EXPLICIT)
         payload = render_message(lookup, catalog, shareable=True)
+        # A message inside a thread: sharing the answer puts it in that thread, next to the message.
+        thread_ts = str(message.get("thread_ts") or "")
+        if thread_ts and thread_ts != message.get("ts"):
+            payload = with_thread(payload, thread_ts)
         send_response(respond, payload, response_type="ephemeral", replace_original=False)
         log.info(
             "message shortcut: %d match(es), %d suggestion(s) (channel=%s user=%s)",

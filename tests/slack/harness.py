@@ -198,7 +198,18 @@ class ServedApp:
         ephemeral: bool = True,
         channel: str = CHANNEL,
         user: str = USER,
+        block_id: str = "b1",
+        message_ts: str = "1700000000.000100",
+        thread_ts: str | None = None,
     ) -> Reply:
+        container: dict[str, Any] = {
+            "type": "message",
+            "message_ts": message_ts,
+            "channel_id": channel,
+            "is_ephemeral": ephemeral,
+        }
+        if thread_ts:
+            container["thread_ts"] = thread_ts
         return self.interaction(
             {
                 "type": "block_actions",
@@ -206,19 +217,14 @@ class ServedApp:
                 "api_app_id": APP_ID,
                 "token": "legacy-unused",
                 "team": {"id": TEAM_ID, "domain": "fake"},
-                "container": {
-                    "type": "message",
-                    "message_ts": "1700000000.000100",
-                    "channel_id": channel,
-                    "is_ephemeral": ephemeral,
-                },
+                "container": container,
                 "channel": {"id": channel, "name": "incident"},
                 "response_url": self.fake.response_url(response_id),
                 "trigger_id": "1337.42.abcd",
                 "actions": [
                     {
                         "action_id": action_id,
-                        "block_id": "b1",
+                        "block_id": block_id,
                         "value": value,
                         "type": "button",
                         "action_ts": str(time.time()),
@@ -228,8 +234,16 @@ class ServedApp:
         )
 
     def message_shortcut(
-        self, text: str, *, response_id: str = "sc1", callback_id: str = "smscode_explain_message"
+        self,
+        text: str | None,
+        *,
+        response_id: str = "sc1",
+        callback_id: str = "smscode_explain_message",
+        message: Mapping[str, Any] | None = None,
     ) -> Reply:
+        """The shortcut on a message by U0BOB with `text`, or on `message` as given (bots, threads)."""
+        if message is None:
+            message = {"type": "message", "user": "U0BOB", "text": text, "ts": "1700000000.000200"}
         return self.interaction(
             {
                 "type": "message_action",
@@ -239,8 +253,8 @@ class ServedApp:
                 "team": {"id": TEAM_ID, "domain": "fake"},
                 "channel": {"id": CHANNEL, "name": "incident"},
                 "user": {"id": USER, "name": "alice"},
-                "message_ts": "1700000000.000200",
-                "message": {"type": "message", "user": "U0BOB", "text": text, "ts": "1700000000.000200"},
+                "message_ts": str(message.get("ts") or "1700000000.000200"),
+                "message": dict(message),
                 "token": "legacy-unused",
                 "action_ts": str(time.time()),
             }
