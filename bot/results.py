@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.catalog import Entry
+from bot.catalog import Entry, Outcome
 
 
 class Mode(StrEnum):
@@ -22,6 +22,9 @@ class How(StrEnum):
     ALIAS = "alias"  # a catalogued alias (EXPIRED_DLR_UNKNOWN, DND, DELIVRD)
     NUMERIC = "numeric"  # an SMPP command_status by hex or decimal value
     RANGE = "range"  # a command_status inside a reserved or vendor-specific range
+    # a bare number read in Alibaba's own "SMPP error code" numbering of international codes (48 is
+    # QPS_LIMIT_CONTROL there), which is not the standard command_status numbering
+    ALIBABA_NUMBER = "alibaba_number"
     MESSAGE = "message"  # a known message text, with no code beside it
     FUZZY = "fuzzy"  # a near spelling (typo, missing or extra underscore)
     MEANING = "meaning"  # free words against titles and descriptions (explicit questions only)
@@ -57,8 +60,19 @@ class Lookup:
     matches: list[Match] = field(default_factory=list)
     suggestions: list[Match] = field(default_factory=list)  # "did you mean" when nothing is confident
     tried: list[str] = field(default_factory=list)  # candidate strings looked up, for the no-match answer
+    # codes written where a code belongs ("Code": "…", err_code, an isv./isp. name) that are not in the
+    # catalogue, masked; their close spellings are only ever suggestions
+    unknown: list[str] = field(default_factory=list)
     truncated: bool = False  # the input was longer than the bound and was cut
 
     @property
     def found(self) -> bool:
         return bool(self.matches)
+
+    @property
+    def worth_a_passive_reply(self) -> bool:
+        """Unasked, the bot speaks only about codes that did not succeed: "DELIVRD" in a channel is no news.
+
+        Someone who asks (a command, a mention, the shortcut) still gets successes explained.
+        """
+        return any(match.entry.outcome is not Outcome.SUCCESS for match in self.matches)

@@ -14,7 +14,10 @@ from cachetools import TTLCache
 from slack_bolt import Ack, BoltRequest
 from slack_bolt.context.respond import Respond
 from slack_bolt.kwargs_injection import build_required_kwargs
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from slack_sdk.webhook import WebhookResponse
+
+from bot import mrkdwn
 
 # Message subtypes written by a person. Everything else (edits, deletions, joins, bot posts) is
 # ignored; `thread_broadcast` is a thread reply also sent to the channel, and `file_share` a
@@ -201,16 +204,110 @@ def strip_bot_mention(text: str, bot_user_id: str | None) -> str:
     return (pattern.sub(" ", text) if pattern else text).strip()
 
 
+# Bounds on reading a message's blocks: Slack allows 50 blocks, and rich text nests a few levels.
+MAX_BLOCKS_READ = 100
+MAX_DEPTH = 8
+
+
+def _text_object(value: Any) -> str:
+    """The text of a Block Kit text object ({"type": "mrkdwn", "text": ...}) or a plain string."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and isinstance(value.get("text"), str):
+        return str(value["text"])
+    return ""
+
+
+def _rich_text(element: Any, depth: int = 0) -> str:
+    """The words of a rich_text element tree: text runs and link labels (or URLs), lines kept."""
+    if depth > MAX_DEPTH or not isinstance(element, Mapping):
+        return ""
+    kind = element.get("type")
+    if kind == "text":
+        return str(element.get("text") or "")
+    if kind == "link":
+        return str(element.get("text") or element.get("url") or "")
+    children = element.get("elements")
+    if not isinstance(children, list):
+        return ""
+    inner = "".join(_rich_text(child, depth + 1) for child in children[:MAX_BLOCKS_READ])
+    # Sections, code blocks, quotes and list items are lines of their own.
+    return (
+        inner + "\n" if kind in {"rich_text_section", "rich_text_preformatted", "rich_text_quote"} else inner
+    )
+
+
+def block_texts(blocks: Any, *, rich_text: bool = True) -> list[str]:
+    """The readable text of Block Kit blocks: section text and fields, headers, context, rich text."""
+    texts: list[str] = []
+    if not isinstance(blocks, list):
+        return texts
+    for block in blocks[:MAX_BLOCKS_READ]:
+        if not isinstance(block, Mapping):
+            continue
+        kind = block.get("type")
+        if kind in {"section", "header", "markdown"}:
+            texts.append(_text_object(block.get("text")))
+            fields = block.get("fields")
+            if isinstance(fields, list):
+                texts.extend(_text_object(field) for field in fields[:MAX_BLOCKS_READ])
+        elif kind == "context":
+            elements = block.get("elements")
+            if isinstance(elements, list):
+                texts.extend(_text_object(element) for element in elements[:MAX_BLOCKS_READ])
+        elif kind == "rich_text" and rich_text:
+            texts.append(_rich_text(block).strip())
+    return [text for text in texts if text]
+
+
+def _attachment_texts(attachment: Mapping[str, Any]) -> list[str]:
+    texts = [attachment.get(key) for key in ("pretext", "title", "text", "fallback")]
+    fields = attachment.get("fields")
+    for field in fields[:MAX_BLOCKS_READ] if isinstance(fields, list) else ():
+        if isinstance(field, Mapping):
+            texts.extend([field.get("title"), field.get("value")])
+    found = [text for text in texts if isinstance(text, str) and text]
+    return found + block_texts(attachment.get("blocks"))
+
+
 def message_text(message: Mapping[str, Any]) -> str:
-    """The text of a message plus its legacy attachments, where alerting bots put their logs."""
-    parts = [str(message.get("text") or "")]
+    """All the readable text of a message: its text, its blocks and its legacy attachments.
+
+    Alerting bots often put the log in blocks or attachments and only "Alert" in `text`. A part
+    already contained in what was read is skipped (a fallback repeats the section it stands for).
+    A person's message carries a rich_text block that mirrors its `text` with different encoding,
+    so rich text is read only when there is no text, or when a bot wrote the message.
+    """
+    text = message.get("text")
+    parts = [text] if isinstance(text, str) and text else []
+    rich = not parts or bool(message.get("bot_id"))
+    candidates = block_texts(message.get("blocks"), rich_text=rich)
     for attachment in message.get("attachments") or ():
         if isinstance(attachment, Mapping):
-            for key in ("pretext", "title", "text", "fallback"):
-                value = attachment.get(key)
-                if isinstance(value, str) and value and value not in parts:
-                    parts.append(value)
-    return "\n".join(p for p in parts if p)
+            candidates.extend(_attachment_texts(attachment))
+    for candidate in candidates:
+        if not any(candidate in part for part in parts):
+            parts.append(candidate)
+    return "\n".join(parts)
+
+
+def explained_above(codes: list[str], limit: int = 10) -> dict[str, Any]:
+    """A short note for "@smscode" in a thread whose codes the bot already explained there."""
+    shown = ", ".join(mrkdwn.code_span(code, 80) for code in codes[:limit])
+    more = f" and {len(codes) - limit} more" if len(codes) > limit else ""
+    plain = mrkdwn.escape(", ".join(codes[:limit]) + more)
+    return {
+        "text": f"I explained {plain} above in this thread. Mention me with a code to see it again.",
+        "blocks": [
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"I explained {shown}{more} above in this thread. "
+                    "Mention me with a code to see it again.",
+                    verbatim=True,
+                )
+            ).to_dict()
+        ],
+    }
 
 
 def is_own_message(message: Mapping[str, Any], bot_user_id: str | None, bot_id: str | None) -> bool:

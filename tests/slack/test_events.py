@@ -270,3 +270,109 @@ def test_a_retry_after_a_failed_connection_is_answered(served: ServedApp, fake: 
     fake.wait_for("chat.postMessage")
     served.drain()
     assert len(fake.posts()) == 1
+
+
+# ----- other bots' mentions (QA W8)
+
+
+def test_a_mention_by_another_bot_is_not_answered(served: ServedApp, fake: FakeSlack) -> None:
+    by_bot = {**mention("QPS_LIMIT_CONTROL", ts="1700000030.000100"), "bot_id": "B0OTHER"}
+    as_bot_message = {**by_bot, "ts": "1700000030.000200", "subtype": "bot_message"}
+    assert served.event(by_bot).status == 200
+    assert served.event(as_bot_message).status == 200
+    served.drain()
+    assert fake.posts() == []
+
+
+# ----- quiet when there is nothing to say (passive successes)
+
+RECEIPT_OK = (
+    "id:0000012345 sub:001 dlvrd:001 submit date:2611250930 done date:2611250931 stat:DELIVRD err:000"
+)
+SUCCESSES = [
+    pytest.param(RECEIPT_OK, id="receipt-delivered"),
+    pytest.param('{"Code":"OK","Message":"OK","BizId":"900619746936498440"}', id="api-ok"),
+    pytest.param("submit_sm_resp command_status=0x00000000 ESME_ROK", id="smpp-rok"),
+]
+
+
+@pytest.mark.parametrize("text", SUCCESSES)
+def test_a_pasted_success_gets_no_passive_reply(served: ServedApp, fake: FakeSlack, text: str) -> None:
+    served.event(message(text, ts="1700000031.000100"))
+    served.drain()
+    assert fake.posts() == []
+
+
+def test_a_success_beside_a_failure_is_explained_with_it(served: ServedApp, fake: FakeSlack) -> None:
+    served.event(message("stat:DELIVRD err:000 then stat:UNDELIV err:001", ts="1700000032.000100"))
+    [post] = fake.wait_for("chat.postMessage")
+    assert set(refs_of(post)) == {"smpp-state:DELIVERED", "smpp-state:UNDELIVERABLE"}
+
+
+def test_a_success_after_a_failure_in_one_thread_adds_nothing(served: ServedApp, fake: FakeSlack) -> None:
+    parent = "1700000033.000100"
+    served.event(message(LOG, ts=parent))
+    fake.wait_for("chat.postMessage")
+    served.event(message(f"retried: {RECEIPT_OK}", ts="1700000033.000200", thread_ts=parent))
+    served.drain()
+    assert len(fake.calls("chat.postMessage")) == 1
+
+
+@pytest.mark.parametrize("text", SUCCESSES)
+def test_asked_about_a_success_the_bot_still_answers(served: ServedApp, fake: FakeSlack, text: str) -> None:
+    served.event(mention(text, ts="1700000034.000100"))
+    [post] = fake.wait_for("chat.postMessage")
+    assert refs_of(post)
+
+
+# ----- a bare mention in a thread the bot already explained (QA U5)
+
+
+def test_a_bare_mention_in_an_explained_thread_points_up_instead_of_repeating(
+    served: ServedApp, fake: FakeSlack
+) -> None:
+    parent = "1700000035.000100"
+    fake.set_thread(CHANNEL, parent, [message(LOG_TWO, ts=parent)])
+    served.event(message(LOG_TWO, ts=parent))  # the passive reply explains both codes
+    [first] = fake.wait_for("chat.postMessage")
+    served.event(mention("", ts="1700000035.000300", thread_ts=parent))
+    second = fake.wait_for("chat.postMessage", count=2)[1]
+    assert second.body["thread_ts"] == parent
+    assert refs_of(second) == []
+    assert "above" in second.body["text"]
+    assert "QPS_LIMIT_CONTROL" in second.body["text"]
+    assert "AMOUNT_NOT_ENOUGH" in second.body["text"]
+    assert len(second.body["blocks"]) == 1  # a short note, not the answer again
+    assert len(str(second.body)) < len(str(first.body)) / 2
+    assert_clean(second)
+
+
+def test_a_bare_mention_after_a_restart_reads_the_answers_metadata(fake: FakeSlack, catalog: Catalog) -> None:
+    parent = "1700000036.000100"
+    fake.set_thread(
+        CHANNEL, parent, [message(LOG, ts=parent), _bot_answer("1700000036.000150", parent, [QPS])]
+    )
+    fresh = ServedApp(fake, catalog)  # its memory is empty
+    try:
+        fresh.event(mention("", ts="1700000036.000300", thread_ts=parent))
+        [post] = fake.wait_for("chat.postMessage")
+        assert refs_of(post) == []
+        assert "QPS_LIMIT_CONTROL" in post.body["text"]
+    finally:
+        fresh.close()
+
+
+def test_a_bare_mention_explains_only_the_codes_new_to_the_thread(served: ServedApp, fake: FakeSlack) -> None:
+    parent = "1700000037.000100"
+    fake.set_thread(
+        CHANNEL,
+        parent,
+        [
+            message(LOG, ts=parent),
+            _bot_answer("1700000037.000150", parent, [QPS]),
+            message("and now Code=AMOUNT_NOT_ENOUGH", ts="1700000037.000200", thread_ts=parent),
+        ],
+    )
+    served.event(mention("", ts="1700000037.000300", thread_ts=parent))
+    [post] = fake.wait_for("chat.postMessage")
+    assert refs_of(post) == [AMOUNT]
