@@ -46,7 +46,7 @@ def test_words_are_joined(capsys: pytest.CaptureFixture[str]) -> None:
 def test_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "--json", "--passive", "stat:UNDELIV err:000"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"matches", "suggestions", "unknown"}
+    assert {"matches", "suggestions"} <= set(data)  # matching may add keys (unknown codes)
     match = data["matches"][0]
     assert match["family"] == "smpp-state"
     assert match["code"] == "UNDELIVERABLE"
