@@ -4,7 +4,8 @@ Steps, in this order (each one's reason is beside it in the code):
 
 1. cut the input at `MAX_INPUT_CHARS` (and report it), so every later step has bounded work;
 2. unify line ends, drop zero-width / bidirectional / control characters (keep `\\n` and `\\t`);
-3. strip Slack markup: `<@U…>`, `<#C…|name>`, `<!here>`, `<!subteam^…>`, `<url|label>`, `<url>`;
+3. strip Slack markup: `<@U…>`, `<#C…|name>`, `<!here>`, `<!subteam^…>`; links keep their address
+   (`<url|label>` becomes `label (url)`: the address may carry the code, `?q=SignatureDoesNotMatch`);
 4. decode Slack's three entities `&amp;` `&lt;` `&gt;` exactly once (after step 3, so a decoded
    `&lt;in 5m&gt;` is never mistaken for markup);
 5. remove code fences and backticks;
@@ -104,7 +105,15 @@ def _markup(match: re.Match[str]) -> str:
         return f"#{label}" if label else ""
     if head == "!":  # <!here>, <!subteam^ID>, <!date^…|fallback>: keep only a fallback text
         return label if label and body.startswith("!date") else ""
-    return label if label else body
+    if not label:
+        return body
+    body = body.partition("|")[0]  # the body group holds the label too
+    scheme, _, rest = body.partition(":")
+    if scheme.lower() in ("mailto", "tel"):  # the label is the address itself, give or take formatting
+        return label
+    if label in (body, rest.lstrip("/")):  # Slack's own label for a pasted address: the address alone
+        return body
+    return f"{label} ({body})"
 
 
 def _entity(match: re.Match[str]) -> str:

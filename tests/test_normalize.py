@@ -23,9 +23,22 @@ from bot.normalize import MAX_INPUT_CHARS, normalize, normalize_text
         ("<!here> look", " look"),
         ("<!subteam^S012|@oncall> look", " look"),
         ("<!date^1392734382^{date}|Feb 18, 2014>", "Feb 18, 2014"),
-        ("<https://example.com/a?b=1|the log>", "the log"),
+        ("<https://example.com/a?b=1|the log>", "the log (https://example.com/a?b=1)"),
         ("<https://example.com/a?q=QPS_LIMIT_CONTROL>", "https://example.com/a?q=QPS_LIMIT_CONTROL"),
+        # QA: a labelled link keeps its address, where the code often is; entities still decode once
+        (
+            "<https://api.aliyun.com/t?q=SignatureDoesNotMatch&amp;product=Dysmsapi|troubleshoot link>",
+            "troubleshoot link (https://api.aliyun.com/t?q=SignatureDoesNotMatch&product=Dysmsapi)",
+        ),
+        ("<https://x.io/?a=1&amp;amp;b=2|a &amp;amp; b>", "a &amp; b (https://x.io/?a=1&amp;b=2)"),
+        ("<https://example.com/x|example.com/x>", "https://example.com/x"),  # Slack's own label: once
+        ("<https://example.com|https://example.com>", "https://example.com"),
         ("<mailto:ops@example.com|ops@example.com>", "ops@example.com"),
+        ("<tel:+6591234567|+65 9123 4567>", "+65 9123 4567"),
+        (
+            "see <https://x.io/a|log> and <@U1> in <#C1|ops> <!channel>",
+            "see log (https://x.io/a) and  in #ops ",
+        ),
         ("a < b > c", "a < b > c"),  # not markup
         ("&lt;@U123&gt;", "<@U123>"),  # decoded after markup is stripped, so typed text stays
         # fences and backticks
