@@ -2,7 +2,8 @@
 
 Steps, in this order (each one's reason is beside it in the code):
 
-1. cut the input at `MAX_INPUT_CHARS` (and report it), so every later step has bounded work;
+1. cut a paste longer than `MAX_INPUT_CHARS` in the middle, at line ends, keeping its head and its tail (logs
+   put the failing request last), and report how much was dropped, so every later step has bounded work;
 2. unify line ends, drop zero-width / bidirectional / control characters (keep `\\n` and `\\t`);
 3. strip Slack markup: `<@U…>`, `<#C…|name>`, `<!here>`, `<!subteam^…>`; links keep their address
    (`<url|label>` becomes `label (url)`: the address may carry the code, `?q=SignatureDoesNotMatch`);
@@ -23,7 +24,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-MAX_INPUT_CHARS = 200_000  # a paste longer than this is cut; about 3,000 log lines
+MAX_INPUT_CHARS = 1_000_000  # a paste longer than this is cut in the middle; about 15,000 log lines
+# A cut moves to the nearest line end within this many characters, so no half line is read as a token.
+_CUT_SNAP = 4096
 
 # --- step 2: invisible and control characters --------------------------------------------------
 # \r\n and lone \r become \n; the other Unicode line separators too, so line numbers agree with what a
@@ -89,10 +92,23 @@ _TYPOGRAPHIC = re.compile("[" + "".join(_QUOTES) + "]")
 
 @dataclass(frozen=True)
 class Normalized:
-    """Normalised text and whether the input had to be cut to `MAX_INPUT_CHARS`."""
+    """Normalised text, and whether (and how much of) the input's middle was cut to fit `MAX_INPUT_CHARS`.
+
+    After a cut, `text` is the normalised head followed by the normalised tail; the tail starts on line
+    `tail_line` of `text`, which was line `tail_line + line_shift` of the input (`original_line` maps it).
+    """
 
     text: str
     truncated: bool
+    dropped_chars: int = 0  # characters of the input left out between the head and the tail
+    tail_line: int = 0  # 1-based line of `text` where the kept tail starts; 0 when nothing was cut
+    line_shift: int = 0  # added to a tail line's number gives the input's line (the dropped middle's lines)
+
+    def original_line(self, line: int) -> int:
+        """The input's line number for line `line` of `text` (lines of the kept tail move down)."""
+        if self.tail_line and line >= self.tail_line:
+            return line + self.line_shift
+        return line
 
 
 def _markup(match: re.Match[str]) -> str:
@@ -139,14 +155,28 @@ def _unescape(match: re.Match[str]) -> str:
     return kind
 
 
-def normalize_text(text: str, *, limit: int = MAX_INPUT_CHARS) -> Normalized:
-    """Normalise `text` (see the module docstring) and say whether it was cut.
+def _line_breaks(text: str, start: int = 0, end: int | None = None) -> int:
+    """Line breaks in `text[start:end]` as step 2 counts them (`\r\n` is one, a lone `\r` is one)."""
+    lf = text.count("\n", start, end)
+    if "\r" not in text:
+        return lf
+    return lf + text.count("\r", start, end) - text.count("\r\n", start, end)
 
-    Each step first checks, at C speed, whether its characters occur at all: most pastes are plain ASCII.
-    """
-    truncated = len(text) > limit
-    if truncated:
-        text = text[:limit]
+
+def _cut_points(text: str, limit: int) -> tuple[int, int]:
+    """Where the kept head ends and the kept tail starts: about half of `limit` each, moved to line ends."""
+    half = limit // 2
+    # with no line end near, the head ends inside a line and gets a "\n" of its own: one character less
+    head_end = text.rfind("\n", max(0, half - _CUT_SNAP), half) + 1 or half - 1
+    tail_start = len(text) - (limit - half)
+    newline = text.find("\n", tail_start, tail_start + _CUT_SNAP)
+    if newline >= 0:
+        tail_start = newline + 1
+    return head_end, tail_start
+
+
+def _normalize_whole(text: str) -> str:
+    """Steps 2 to 8 on text that already fits the bound."""
     ascii_only = text.isascii()
     if "\r" in text or not ascii_only:
         text = _LINE_BREAKS.sub("\n", text)
@@ -172,9 +202,33 @@ def normalize_text(text: str, *, limit: int = MAX_INPUT_CHARS) -> Normalized:
         text = _TYPOGRAPHIC.sub(_ascii_quote, text)
         if "`" in text:
             text = _BACKTICK.sub(" ", text)
-    return Normalized(text=text, truncated=truncated)
+    return text
+
+
+def normalize_text(text: str, *, limit: int = MAX_INPUT_CHARS) -> Normalized:
+    """Normalise `text` (see the module docstring) and say whether, and how much, was cut.
+
+    Each step first checks, at C speed, whether its characters occur at all: most pastes are plain ASCII.
+    A cut input is normalised as two parts, head and tail: no step reads across a line end, so this gives
+    the same text as normalising the two parts joined, and tells exactly where the tail starts.
+    """
+    if len(text) <= limit:
+        return Normalized(text=_normalize_whole(text), truncated=False)
+    head_end, tail_start = _cut_points(text, limit)
+    head = _normalize_whole(text[:head_end])
+    if not head.endswith("\n"):  # the cut fell inside a very long line: the tail starts a line of its own
+        head += "\n"
+    tail = _normalize_whole(text[tail_start:])
+    tail_line = head.count("\n") + 1
+    return Normalized(
+        text=head + tail,
+        truncated=True,
+        dropped_chars=tail_start - head_end,
+        tail_line=tail_line,
+        line_shift=_line_breaks(text, 0, tail_start) + 1 - tail_line,
+    )
 
 
 def normalize(text: str) -> str:
-    """The normalised form of `text` (cut at `MAX_INPUT_CHARS`; use `normalize_text` to learn whether)."""
+    """The normalised form of `text` (cut in the middle past `MAX_INPUT_CHARS`; `normalize_text` says so)."""
     return normalize_text(text).text

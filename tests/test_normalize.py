@@ -82,8 +82,49 @@ def test_line_numbers_survive() -> None:
 def test_long_input_is_cut_and_reported() -> None:
     result = normalize_text("x" * (MAX_INPUT_CHARS + 10))
     assert result.truncated
-    assert len(result.text) == MAX_INPUT_CHARS
-    assert not normalize_text("short").truncated
+    assert len(result.text) <= MAX_INPUT_CHARS
+    assert result.dropped_chars == MAX_INPUT_CHARS + 10 - len(result.text) + 1  # one "\n" joins the parts
+    short = normalize_text("short")
+    assert not short.truncated
+    assert short.dropped_chars == 0
+    assert short.original_line(3) == 3
+
+
+def test_long_log_keeps_its_tail() -> None:
+    """QA: the failing request is the last line of a long log; a cut keeps the head and the tail."""
+    lines = [f"2026-11-20 08:15:02 request {n} ok" for n in range(20_000)]
+    lines.append('{"Code":"isv.AMOUNT_NOT_ENOUGH"}')
+    raw = "\n".join(lines)
+    assert len(raw) > MAX_INPUT_CHARS / 2
+    result = normalize_text(raw, limit=200_000)
+    assert result.truncated
+    assert len(result.text) <= 200_000
+    assert result.text.startswith("2026-11-20 08:15:02 request 0 ok\n")
+    assert result.text.endswith('{"Code":"isv.AMOUNT_NOT_ENOUGH"}')
+    assert result.dropped_chars == len(raw) - len(result.text)
+    # cut at line ends, so every kept line is whole
+    kept = result.text.split("\n")
+    assert all(line in lines for line in kept)
+    # line numbers of the tail map back to the input's
+    assert kept[result.tail_line - 1] == lines[result.original_line(result.tail_line) - 1]
+    assert result.original_line(len(kept)) == len(lines)
+    assert result.original_line(1) == 1
+
+
+def test_cut_counts_crlf_lines_once() -> None:
+    raw = "\r\n".join(f"line {n}" for n in range(50_000)) + "\r\nlast"
+    result = normalize_text(raw, limit=100_000)
+    kept = result.text.split("\n")
+    assert kept[-1] == "last"
+    assert result.original_line(len(kept)) == 50_001
+
+
+def test_default_bound_is_a_megabyte_of_text() -> None:
+    assert MAX_INPUT_CHARS >= 1_000_000
+    raw = "request ok\n" * 70_000 + '{"Code":"isv.AMOUNT_NOT_ENOUGH"}'  # about 770 KB: not cut at all
+    result = normalize_text(raw)
+    assert not result.truncated
+    assert result.text.endswith('isv.AMOUNT_NOT_ENOUGH"}')
 
 
 def test_idempotent_on_plain_text() -> None:
