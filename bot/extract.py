@@ -20,6 +20,15 @@ This module knows the *shapes* of pastes, not the catalogue. It reports:
 Tokens glued to the percent-escapes of a URL-encoded string (a SignatureDoesNotMatch string-to-sign) are
 skipped: nothing in a string-to-sign is an error code.
 
+Values with the high bit set (0x80000000 and up) are SMPP command ids (`submit_sm_resp` is 0x80000004), never
+statuses. A status number is only *read* here; whether the text is about SMPP at all is a separate question
+(`Extraction.smpp_near`: `command_status`, `*_sm` / `*_sm_resp`, `NACK`, jsmpp's "Negative response",
+`ESME_…`, `smpp`, `PDU`, `bind_…`, `SMSC` on the line or within `SMPP_NEAR_LINES`), which the matcher asks
+before it trusts a status number it was not asked about.
+
+Chinese carrier status-report codes (`MK:0001`, `MA:0054`, `ID:0076`; reference E.6) are read as one
+token, so they can be reported as codes the catalogue does not know instead of as a word and a number.
+
 Everything is one left-to-right pass of bounded regular expressions over the text (no JSON parser, so no
 recursion and no depth limit), and work is capped (`MAX_CANDIDATES`). Snippets are cut to `SNIPPET_CHARS`
 around the candidate and masked with `bot.redact.mask_sensitive`.
@@ -27,6 +36,7 @@ around the candidate and masked with `bot.redact.mask_sensitive`.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
@@ -35,6 +45,9 @@ from enum import StrEnum
 from bot.redact import mask_sensitive
 
 SNIPPET_CHARS = 120
+SMPP_NEAR_LINES = 3  # an SMPP word this close to a status number says the number is an SMPP status
+COMMAND_ID_BIT = 0x80000000  # set in every response command id; no command_status has it
+QUESTION_CHARS = 120  # "Alibaba SMPP error code 48": a one-line question this short may ask about a number
 MAX_CANDIDATES = 20_000  # token candidates kept from one input; a 200,000-character paste has about that many
 MAX_TOKEN_CHARS = 120  # no code is longer; longer runs are base64, hashes or minified junk
 
@@ -104,6 +117,28 @@ class Extraction:
     keys_by_line: dict[int, set[str]]  # folded key names seen on each line (for family hints)
     cjk_lines: list[int]  # lines holding CJK text (where Chinese messages may be)
     capped: bool = False  # more candidates than MAX_CANDIDATES: the rest were not read
+    _line_starts: list[int] | None = field(default=None, repr=False)
+    _smpp_marks: dict[int, bool] = field(default_factory=dict, repr=False)
+
+    def smpp_near(self, line: int) -> bool:
+        """Whether an SMPP word (`submit_sm_resp`, `command_status`, `NACK`, `ESME_…`, `PDU`, `SMSC`, …)
+        is on `line` or within `SMPP_NEAR_LINES` of it.
+
+        Each line is searched at most once, and only lines near a status number are, so the cost stays
+        linear and is nothing for a text without status numbers.
+        """
+        if self._line_starts is None:
+            self._line_starts = [0, *itertools.accumulate(len(piece) + 1 for piece in self.text.split("\n"))]
+        starts = self._line_starts
+        last = len(starts) - 1  # starts[n] is where line n + 1 begins; the final entry is past the end
+        for near in range(max(1, line - SMPP_NEAR_LINES), min(last, line + SMPP_NEAR_LINES) + 1):
+            marked = self._smpp_marks.get(near)
+            if marked is None:
+                marked = _SMPP_MARK.search(self.text, starts[near - 1], starts[near] - 1) is not None
+                self._smpp_marks[near] = marked
+            if marked:
+                return True
+        return False
 
 
 # --- keys -------------------------------------------------------------------------------------------
@@ -286,6 +321,31 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _URL = re.compile(r"(?i)(?<![A-Za-z])(?:https?|ftp)://[^\s\"'<>)\]}]{1,4000}")
 _LINE_END = re.compile(r"\n")
 
+# Words that only SMPP text contains. Each alternative is anchored at the start of a word and bounded, so
+# one pass over the text is linear. `smsc` must end there: "smscode" (this bot's name) is not an SMSC.
+_SMPP_MARK = re.compile(
+    r"(?i)(?<![a-z0-9])(?:"
+    r"j?smpp|smpplib|esme(?:_\w{1,30})?(?![a-z])|smsc(?![a-z])|pdu(?:s|error|exception)?(?![a-z])"
+    r"|command_?status|cmd_?status|(?:generic_)?nack(?![a-z])|negative ?response"
+    r"|(?:un)?bind_(?:transmitter|receiver|transceiver)|bind ?fail|enquire_link|kannel|jasmin(?![a-z])"
+    r"|[a-z]{2,12}_(?:sm|multi)(?:_resp)?(?![a-z])"
+    r")"
+)
+# A Chinese carrier's status-report code: two capital letters (or SMGPERR), a colon and 3-4 digits.
+_CARRIER_TAIL = re.compile(r":(\d{3,4})(?![0-9A-Za-z])")
+_CARRIER_HEAD = re.compile(r"[A-Z]{2}|SMGPERR")
+_CARRIER = re.compile(r"(?:[A-Z]{2}|SMGPERR):\d{3,4}")
+# "error code 48", "Alibaba SMPP error code 48?", "status: 13": a short question ending on one number
+_QUESTION_NUMBER = re.compile(
+    r"(?i)(?<![a-z0-9_])(?:code|error|errcode|errorcode|status)[ \t]*[:=#]?[ \t]*"
+    r"(\d{1,10})[ \t]*[?.!]*[ \t]*$"
+)
+
+
+def is_carrier_status(text: str) -> bool:
+    """A Chinese carrier (CMPP/SMGP) status-report code such as `MK:0001`, `ID:0076` (reference E.6)."""
+    return _CARRIER.fullmatch(text) is not None
+
 
 def make_snippet(text: str, start: int, end: int) -> str:
     """The line around `text[start:end]`, at most about `SNIPPET_CHARS` long, masked."""
@@ -432,6 +492,42 @@ def _prev_word(text: str, start: int) -> str:
     return fold_key(found.group(1)) if found else ""
 
 
+def _read_carrier(
+    text: str, start: int, end: int, key: str, ctx: Context | None
+) -> tuple[int, str, Context | None] | None:
+    """A carrier status-report code (`MK:0001`) starting at `start`: its end, and a code context when the
+    word before it names a code (`err_code MK:0001`)."""
+    tail = _CARRIER_TAIL.match(text, end)
+    if tail is None:
+        return None
+    if ctx is None and _is_code_word(_prev_word(text, start)):
+        key, ctx = "errcode", Context.KEY
+    return tail.end(), key, ctx
+
+
+def _is_code_word(word: str) -> bool:
+    """A key-like word that names a code ("err_code MK:0001", "stat MK:0001")."""
+    return word in CODE_KEYS or word in ("status", "error", "err")
+
+
+def _asked_number(out: Extraction, whole: str) -> Candidate | None:
+    """The one number a short one-line question asks about ("48", "Alibaba SMPP error code 48?"), if any."""
+    text = out.text
+    if whole.isdigit() and len(whole) <= 10:
+        start = text.index(whole)
+        end = start + len(whole)
+    else:
+        found = None if len(whole) > QUESTION_CHARS or "\n" in whole else _QUESTION_NUMBER.search(text)
+        if found is None:
+            return None
+        start, end = found.span(1)
+    value = int(text[start:end])
+    if value >= COMMAND_ID_BIT or any(c.start == start for c in out.candidates):
+        return None  # a command id, or already read as a status ("status (13)")
+    line = text.count("\n", 0, start) + 1
+    return Candidate(text[start:end], Context.NUMBER, line, start, end, text, number=value)
+
+
 def _is_status_word(word: str) -> bool:
     return word in STATUS_WORDS or word.endswith(("status", "resp"))
 
@@ -493,7 +589,7 @@ def _read_keys(out: Extraction) -> dict[int, tuple[str, Context | None]]:
         if ctx is Context.STATUS:
             number = _NUMBER_AT.match(text, m.end())
             parsed = _hex_or_dec(number.group(1)) if number else None
-            if number and parsed:
+            if number and parsed and parsed[0] < COMMAND_ID_BIT:
                 out.candidates.append(
                     Candidate(
                         number.group(1),
@@ -579,8 +675,8 @@ def _read_status_numbers(out: Extraction, lowered: bytes) -> None:
     for start, end in sorted(spans):
         spelling = text[start:end]
         parsed = _hex_or_dec(spelling)
-        if parsed is None:
-            continue
+        if parsed is None or parsed[0] >= COMMAND_ID_BIT:
+            continue  # not a number, or a command id (submit_sm_resp is 0x80000004)
         out.candidates.append(
             Candidate(
                 spelling,
@@ -624,6 +720,8 @@ def _read_number(text: str, tok: str, start: int, key: str) -> tuple[Context, in
     if hx is None or not (prefixed or any(c.isdigit() for c in tok)):
         return None
     value = int(hx.group(1) or hx.group(2), 16)
+    if value >= COMMAND_ID_BIT:
+        return None  # a response's command id (deliver_sm_resp is 0x80000005), never a status
     word = key or _prev_word(text, start)
     if _is_status_word(word):
         return Context.STATUS, value, 16
@@ -667,13 +765,9 @@ def _read_tokens(
     in_link = _Spans([m.span() for m in _URL.finditer(text)] if "://" in text else [])
     append = out.candidates.append
     keyed_at = value_key.get
-    if whole.isdigit() and len(whole) <= 10:  # someone asked about one bare number
-        start = text.index(whole)
-        append(
-            Candidate(
-                whole, Context.NUMBER, lines.at(start), start, start + len(whole), text, number=int(whole)
-            )
-        )
+    asked = _asked_number(out, whole)
+    if asked is not None:  # someone asked about one number: "48", "Alibaba SMPP error code 48?"
+        append(asked)
     count = 0
     for m in _TOKEN.finditer(text):
         start, end = m.span()
@@ -682,6 +776,11 @@ def _read_tokens(
         tok = m.group()
         keyed = keyed_at(start)
         key, ctx = keyed if keyed is not None else ("", None)
+        if text.startswith(":", end) and _CARRIER_HEAD.fullmatch(tok):
+            carrier = _read_carrier(text, start, end, key, ctx)
+            if carrier is not None:
+                end, key, ctx = carrier
+                tok = text[start:end]
         number: int | None = None
         radix = 10
         if "0" <= tok[0] <= "9":

@@ -6,10 +6,12 @@ import pytest
 
 from bot.extract import (
     MAX_TOKEN_CHARS,
+    SMPP_NEAR_LINES,
     SNIPPET_CHARS,
     Context,
     extract,
     fold_code,
+    is_carrier_status,
     is_code_shaped,
     lookup_forms,
     make_snippet,
@@ -103,6 +105,14 @@ def test_message_values_are_candidates() -> None:
         ("触发小时级流控Permits:5", set()),
         ('{"code":"0000"} TemplateParam={"code":"1234"}', set()),
         ("retry 13 times; // 404", set()),
+        # command ids have the high bit set: never statuses, whatever word is before them
+        ("deliver_sm_resp 0x80000005", set()),
+        ("command_status: 0x80000004", set()),
+        ("submit_sm_resp (0x80000004) status=0x0000000b", {(11, Context.STATUS)}),
+        # a short question about one number
+        ("Alibaba SMPP error code 48", {(48, Context.NUMBER)}),
+        ("what is error code 48?", {(48, Context.NUMBER)}),
+        ("error code 48 seen 3 times in the log", set()),
     ],
 )
 def test_status_numbers(text: str, expected: set[tuple[int, Context]]) -> None:
@@ -210,3 +220,48 @@ def test_fold_code() -> None:
     assert fold_code("QPS LIMIT-CONTROL") == fold_code("qps_limit_control") == "qpslimitcontrol"
     assert fold_code("DON'T DISTURB") == "dontdisturb"
     assert fold_code("isv.SMS_X") != fold_code("SMS_X")  # the prefix is kept
+
+
+@pytest.mark.parametrize(
+    ("text", "near"),
+    [
+        ("submit_sm_resp command_status=0x58", True),
+        ("org.jsmpp.extra.NegativeResponseException: Negative response 0000000b found", True),
+        ("NACK/0x00000045/SUBMIT FAILED", True),
+        ("ESME_RTHROTTLED (0x00000058)", True),
+        ("SMSC1 said 0x58", True),
+        ("DEBUG: SMPP PDU 0x1cd2a80 dump:", True),
+        ("exit status 0x00000058", False),
+        ("usb 1-1: device descriptor read/64, error code 0x0000000b", False),
+        ("/smscode status 0x58", False),  # the bot's own name is not an SMSC
+    ],
+)
+def test_smpp_words(text: str, near: bool) -> None:
+    assert extract(text).smpp_near(1) is near
+
+
+def test_smpp_words_reach_a_few_lines() -> None:
+    text = "bind_transceiver ok" + "\nx" * SMPP_NEAR_LINES + "\nstatus 0x58" + "\ny" * 5
+    ex = extract(text)
+    assert ex.smpp_near(SMPP_NEAR_LINES + 2) is False
+    assert ex.smpp_near(SMPP_NEAR_LINES + 1) is True
+
+
+@pytest.mark.parametrize(
+    ("text", "token", "context"),
+    [
+        ("err_code MK:0001", "MK:0001", Context.KEY),
+        ("stat:MA:0054 err:000", "MA:0054", Context.RECEIPT),
+        ('{"err_code":"ID:0076"}', "ID:0076", Context.KEY),
+        ("seen MK:0001 twice", "MK:0001", Context.TOKEN),
+    ],
+)
+def test_carrier_status_codes_are_one_token(text: str, token: str, context: Context) -> None:
+    assert contexts(text)[token] is context
+    assert is_carrier_status(token)
+
+
+def test_not_carrier_status() -> None:
+    assert not is_carrier_status("at 12:30")
+    assert not is_carrier_status("Code:OK")
+    assert "12:30" not in contexts("meeting AT:12:30")

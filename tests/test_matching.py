@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.catalog import Catalog, FamilyId
+from bot.catalog import Catalog, FamilyId, Outcome
 from bot.matching import (
     FUZZY_CONFIDENT,
     MAX_EVIDENCE,
+    SHARED_NAME_NOTE,
     CodeIndex,
     find_codes,
     fold_message,
@@ -139,7 +140,12 @@ TRICKY = [
         '{"ErrorCode":"success","To":"85200000001","Status":"1"}',
         ["intl-receipt:success"],
     ),
-    ("code-key-ordinary-word", P, '"ErrorCode": "Forbidden"', ["openapi:Forbidden"]),
+    (
+        "code-key-ordinary-word",
+        P,
+        '{"ErrorCode": "Forbidden", "HostId": "dysmsapi.aliyuncs.com"}',
+        ["openapi:Forbidden"],
+    ),
     (
         "status-in-parens",
         P,
@@ -201,6 +207,135 @@ TRICKY = [
     ("receipt-err-alone", E, "err:000", []),
     ("bare-state-word-passive", P, "UNDELIV", []),
     ("status-field-word", P, "status=UNKNOWN", []),
+    # --- QA round 2: each row a reproduction that answered wrongly before ---
+    # negation and UN- words never become the success they deny
+    ("un-word-after-stat", P, "stat:UNDELIVERED", ["smpp-state:UNDELIVERABLE"]),
+    ("un-word-after-stat-explicit", E, "stat:UNDELIVERED", ["smpp-state:UNDELIVERABLE"]),
+    ("un-word-alone", E, "UNDELIVERED", ["smpp-state:UNDELIVERABLE"]),
+    ("word-is-the-question", E, "/smscode expired", ["intl-receipt:expired", "smpp-state:EXPIRED"]),
+    (
+        "word-in-a-question-frame",
+        E,
+        "what does DELIVERED mean?",
+        ["intl-receipt:DELIVERED", "smpp-state:DELIVERED"],
+    ),
+    ("receipt-word-in-a-sentence", E, "we got REJECTD from the carrier", ["smpp-state:REJECTED"]),
+    ("negated-ok", E, "request is not ok", []),
+    ("chat-ok", E, "is it ok", []),
+    # passive numbers need SMPP words near them; command ids are never statuses
+    (
+        "go-sigsegv",
+        P,
+        "fatal error: unexpected signal during runtime execution\n"
+        "[signal SIGSEGV: segmentation violation code=0x2 addr=0x0 pc=0x0]",
+        [],
+    ),
+    ("usb-error-code", P, "usb 1-1: device descriptor read/64, error code 0x0000000b", []),
+    ("exit-status-hex", P, "exit status 0x00000058", []),
+    ("windows-error", P, "Windows error 0x0000000E", []),
+    ("nvme-status", P, "nvme0n1: I/O error, status=0x2", []),
+    ("exit-code", P, "exit code 0x1", []),
+    ("bare-status-field", P, "status=0x00000001", []),
+    ("sigsegv-explicit", E, "fatal error: unexpected signal [signal SIGSEGV: code=0x2 addr=0x0 pc=0x0]", []),
+    ("command-id-alone", P, "deliver_sm_resp 0x80000005", []),
+    ("command-id-alone-explicit", E, "deliver_sm_resp 0x80000005", []),
+    (
+        "command-id-then-status",
+        P,
+        "submit_sm_resp (0x80000004) status=0x0000000b",
+        ["smpp-status:ESME_RINVDSTADR"],
+    ),
+    ("decimal-command-id", P, "command_status: 2147483653", []),
+    (
+        "smpp-word-lines-above",
+        P,
+        "INFO SMPP bind ok\nWARN submit failed\nERROR Negative response 0000000b found",
+        ["smpp-status:ESME_RINVDSTADR"],
+    ),
+    # short generic messages in chat are not SMPP or dysmsapi answers
+    ("postgres-password", P, "ERROR: Invalid Password for user postgres", []),
+    ("unknown-error-chat", P, "Error: Unknown Error occurred in payment service", []),
+    ("java-system-error", P, "java.lang.RuntimeException: System Error", []),
+    ("http-500-system-error", P, "HTTP 500 Internal Server Error: System Error", []),
+    ("bind-failed-chat", P, "Error: Bind Failed", []),
+    ("chinese-chat-system-error", P, "系统错误，请稍后再试", []),
+    ("chinese-chat-balance", P, "我们账户余额不足了，明天充值", []),
+    ("chinese-chat-suspended", P, "业务停机了吗？", []),
+    ("chinese-chat-params", P, "参数异常", []),
+    ("chinese-chat-account", P, "账户不存在", []),
+    ("chinese-chat-product", P, "产品未开通", []),
+    ("short-message-in-message-field", P, "Message: Invalid Password", ["smpp-status:ESME_RINVPASWD"]),
+    ("short-chinese-in-sub-msg", P, '{"sub_msg":"系统错误"}', ["cn-api:isp.SYSTEM_ERROR"]),
+    ("long-chinese-message-alone", P, "短信发送失败：手机号码格式错误", ["cn-api:isv.MOBILE_NUMBER_ILLEGAL"]),
+    ("short-message-explicit", E, "系统错误", ["cn-api:isp.SYSTEM_ERROR"]),
+    # code names other clouds use: passive needs a sign of Alibaba Cloud
+    (
+        "aws-signature",
+        P,
+        "botocore.exceptions.ClientError: An error occurred (SignatureDoesNotMatch) when calling the "
+        "PutObject operation: The request signature we calculated does not match the signature you provided.",
+        [],
+    ),
+    (
+        "aws-access-key",
+        P,
+        "botocore.exceptions.ClientError: An error occurred (InvalidAccessKeyId) when calling the "
+        "ListObjects operation: The AWS Access Key Id you provided does not exist in our records.",
+        [],
+    ),
+    ("aws-unavailable", P, "An error occurred (ServiceUnavailable) when calling the GetItem operation", []),
+    (
+        "aws-invalid-parameter",
+        P,
+        "An error occurred (InvalidParameter) when calling the Publish operation",
+        [],
+    ),
+    (
+        "s3-internal-error",
+        P,
+        "<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again."
+        "</Message></Error>",
+        [],
+    ),
+    ("dynamodb-throttling", P, '{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException"}', []),
+    ("azure-invalid-parameter", P, 'Azure: {"error":{"code":"InvalidParameter","message":"x"}}', []),
+    ("denied-sign", P, "InternalError in our own service, not alibaba", []),
+    (
+        "aliyun-sdk-signature",
+        P,
+        "aliyunsdkcore.acs_exception.exceptions.ServerException: HTTP Status: 400 "
+        "Error:SignatureDoesNotMatch Specified signature is not matched with our calculation. RequestID: 1",
+        ["openapi:SignatureDoesNotMatch"],
+    ),
+    ("shared-name-explicit", E, "InvalidParameter", ["openapi:InvalidParameter"]),
+    # chatty explicit text
+    ("chat-why-fails", E, "@smscode anyone know why sms fails", []),
+    ("chat-link", E, "https://evil.example", []),
+    ("chat-thanks", E, "thanks, that fixed it!", []),
+    ("chat-look", E, "can you look at this?", []),
+    # unknown codes are not answered by meaning
+    ("unknown-isv-code", E, '{"Code":"isv.SMS_SIGN_NOT_REGISTERED"}', []),
+    ("carrier-status", E, "err_code MK:0001", []),
+    ("keyed-typo-is-only-suggested", E, '{"Code":"QPS_LIMT_CONTROL"}', []),
+    # Alibaba's own SMPP numbers
+    ("alibaba-number-named", E, "Alibaba SMPP error code 48", ["intl-api:QPS_LIMIT_CONTROL"]),
+    ("bare-number-only-suggests", E, "48", []),
+    # families ranked by context and case
+    (
+        "receipt-body-to-and-errorcode",
+        P,
+        '{"To":"85200000001","ErrorCode":"REJECTED_SENDERID_NOT_AVAILABLE"}',
+        ["intl-receipt:REJECTED_SENDERID_NOT_AVAILABLE", "intl-api:REJECTED_SENDERID_NOT_AVAILABLE"],
+    ),
+    (
+        "api-response-code",
+        P,
+        '{"ResponseCode":"REJECTED_SENDERID_NOT_AVAILABLE"}',
+        ["intl-api:REJECTED_SENDERID_NOT_AVAILABLE", "intl-receipt:REJECTED_SENDERID_NOT_AVAILABLE"],
+    ),
+    ("upper-case-state", E, "EXPIRED", ["smpp-state:EXPIRED", "intl-receipt:expired"]),
+    ("upper-case-state-after-stat", P, "stat:EXPIRED", ["smpp-state:EXPIRED", "intl-receipt:expired"]),
+    ("code-typed-short", E, "isv.business limit", ["cn-api:isv.BUSINESS_LIMIT_CONTROL"]),
 ]
 
 
@@ -403,7 +538,8 @@ def test_fold_message_and_phrase_words() -> None:
 
 def test_json_shape(catalog: Catalog) -> None:
     data = lookup_to_dict(find_codes("stat:UNDELIV err:000", catalog, E), catalog)
-    assert set(data) == {"matches", "suggestions"}
+    assert set(data) == {"matches", "suggestions", "unknown"}
+    assert data["unknown"] == []
     (match,) = data["matches"]
     assert set(match) == {
         "family",
@@ -424,3 +560,183 @@ def test_json_shape(catalog: Catalog) -> None:
     assert match["how"] == "alias"
     assert match["stage"] == "smpp"
     assert match["evidence"] == [{"line": 1, "snippet": "stat:UNDELIV err:000"}]
+
+
+# --- QA round 2: answers that are not a plain list of matches --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@smscode anyone know why sms fails",
+        "https://evil.example",
+        "thanks, that fixed it!",
+        "can you look at this?",
+        "xyzzy plugh",
+        "request is not ok",
+    ],
+)
+def test_chat_gets_no_guesses(catalog: Catalog, text: str) -> None:
+    lookup = find_codes(text, catalog, E)
+    assert lookup.matches == []
+    assert lookup.suggestions == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sms not delivered to india",
+        "why was my OTP not delivered",
+        "not delivered",
+        "NOT_DELIVERED",
+        "UNDELIVERED",
+        "stat:UNDELIVERED",
+        "/smscode the request looks ok but sms not delivered",
+    ],
+)
+def test_negation_never_answers_success(catalog: Catalog, text: str) -> None:
+    lookup = find_codes(text, catalog, E)
+    offered = lookup.matches + lookup.suggestions
+    assert offered, text
+    assert all(m.entry.outcome is not Outcome.SUCCESS for m in offered), [m.entry.ref for m in offered]
+
+
+def test_negated_question_is_answered_by_meaning(catalog: Catalog) -> None:
+    lookup = find_codes("sms not delivered to india", catalog, E)
+    assert lookup.matches
+    assert all(m.how is How.MEANING for m in lookup.matches)
+    assert "intl-receipt:UNDELIVERED_NOT_DELIVERED" in refs(lookup)[:3]
+
+
+# (question, codes of which at least one must be in the first three, refs that must not be first)
+MEANING_QUESTIONS = [
+    (
+        "too many messages to one number",
+        {"cn-api:isv.BUSINESS_LIMIT_CONTROL", "intl-api:FREQUENCY_LIMIT_DAY"},
+        {"intl-api:MOBILE_COUNT_OVER_LIMIT", "cn-api:isv.MOBILE_COUNT_OVER_LIMIT"},
+    ),
+    (
+        "balance empty",
+        {
+            "intl-api:AMOUNT_NOT_ENOUGH",
+            "intl-receipt:REJECTED_NOT_ENOUGH_CREDITS",
+            "cn-api:isv.AMOUNT_NOT_ENOUGH",
+        },
+        {"intl-api:INVALID_JSON_PARAM"},
+    ),
+    ("message too long", {"intl-api:LENGTH_LIMIT"}, set()),
+    (
+        "signature rejected",
+        {"intl-api:SMS_SIGN_NAME_ILLEGAL", "cn-api:isv.SMS_SIGNATURE_ILLEGAL"},
+        {"smpp-state:REJECTED"},
+    ),
+    (
+        "sender id rejected in india",
+        {
+            "intl-api:INVALID_SENDERID",
+            "intl-receipt:INVALID_SENDERID",
+            "intl-api:SENDERID_BLACKLISTED",
+            "intl-receipt:REJECTED_SENDERID_NOT_AVAILABLE",
+        },
+        {"smpp-state:REJECTED"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted", "not_first"), MEANING_QUESTIONS, ids=[q[0] for q in MEANING_QUESTIONS]
+)
+def test_meaning_questions(catalog: Catalog, text: str, wanted: set[str], not_first: set[str]) -> None:
+    lookup = find_codes(text, catalog, E)
+    got = refs(lookup)
+    assert set(got[:3]) & wanted, got
+    assert got[0] not in not_first, got
+    assert "smpp-state:REJECTED" not in got  # a word in a sentence is not the code REJECTED
+
+
+def test_many_to_one_number_is_not_the_batch_cap(catalog: Catalog) -> None:
+    got = refs(find_codes("too many messages to one number", catalog, E))
+    assert "intl-receipt:REJECTED_MOBILE_COUNT_OVER_LIMIT" in got[:3]
+    assert "intl-api:FREQUENCY_LIMIT_DAY" in got[:3]
+    assert not {"intl-api:MOBILE_COUNT_OVER_LIMIT", "cn-api:isv.MOBILE_COUNT_OVER_LIMIT"} & set(got[:3])
+
+
+def test_unknown_code_in_a_code_context(catalog: Catalog) -> None:
+    lookup = find_codes('{"Code":"isv.SMS_SIGN_NOT_REGISTERED"}', catalog, E)
+    assert lookup.matches == []
+    assert lookup.unknown == ["isv.SMS_SIGN_NOT_REGISTERED"]
+    assert all(m.how is not How.MEANING for m in lookup.suggestions)
+    data = lookup_to_dict(lookup, catalog)
+    assert data["unknown"] == ["isv.SMS_SIGN_NOT_REGISTERED"]
+
+
+def test_unknown_keyed_code_gets_near_spellings_as_suggestions_only(catalog: Catalog) -> None:
+    lookup = find_codes('{"Code":"QPS_LIMT_CONTROL"}', catalog, E)
+    assert lookup.matches == []
+    assert lookup.unknown == ["QPS_LIMT_CONTROL"]
+    assert [m.entry.ref for m in lookup.suggestions] == ["intl-api:QPS_LIMIT_CONTROL"]
+
+
+def test_carrier_status_is_unknown_without_a_made_up_meaning(catalog: Catalog) -> None:
+    lookup = find_codes("err_code MK:0001", catalog, E)
+    assert lookup.unknown == ["MK:0001"]
+    assert lookup.matches == [] and lookup.suggestions == []
+
+
+def test_typed_isv_typo_is_still_a_match(catalog: Catalog) -> None:
+    lookup = find_codes("isv.BUSINES_LIMIT_CONTROL", catalog, E)
+    assert refs(lookup) == ["cn-api:isv.BUSINESS_LIMIT_CONTROL"]
+    assert lookup.unknown == []
+
+
+@pytest.mark.parametrize(
+    ("number", "standard", "alibaba"),
+    [
+        ("48", "smpp-status:Reserved 0x00000016-0x00000032", "intl-api:QPS_LIMIT_CONTROL"),
+        ("33", "smpp-status:Reserved 0x00000016-0x00000032", "intl-api:MOBILE_NUMBER_ILLEGAL"),
+        ("20", "smpp-status:ESME_RMSGQFUL", "intl-api:OK"),
+    ],
+)
+def test_bare_number_shows_both_readings(catalog: Catalog, number: str, standard: str, alibaba: str) -> None:
+    lookup = find_codes(number, catalog, E)
+    assert lookup.matches == []
+    assert [m.entry.ref for m in lookup.suggestions] == [standard, alibaba]
+    assert lookup.suggestions[1].how is How.ALIBABA_NUMBER
+    for suggestion in lookup.suggestions:
+        assert any("ambiguous" in n for n in suggestion.notes)
+
+
+def test_alibaba_named_number_reads_alibaba_first(catalog: Catalog) -> None:
+    lookup = find_codes("Alibaba SMPP error code 48", catalog, E)
+    assert refs(lookup) == ["intl-api:QPS_LIMIT_CONTROL"]
+    assert lookup.matches[0].how is How.ALIBABA_NUMBER
+    assert [m.entry.ref for m in lookup.suggestions] == ["smpp-status:Reserved 0x00000016-0x00000032"]
+
+
+def test_status_number_outside_smpp_is_only_a_suggestion_when_asked(catalog: Catalog) -> None:
+    lookup = find_codes("exit status 0x00000058", catalog, E)
+    assert lookup.matches == []
+    assert [m.entry.ref for m in lookup.suggestions] == ["smpp-status:ESME_RTHROTTLED"]
+    assert refs(find_codes("0x00000058", catalog, E)) == ["smpp-status:ESME_RTHROTTLED"]
+
+
+def test_shared_name_explicit_says_whose_code(catalog: Catalog) -> None:
+    (match,) = find_codes("SignatureDoesNotMatch", catalog, E).matches
+    assert SHARED_NAME_NOTE in match.notes
+    with_sign = find_codes("SignatureDoesNotMatch from dysmsapi.aliyuncs.com", catalog, E)
+    assert SHARED_NAME_NOTE not in with_sign.matches[0].notes
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("AccessKeySecret=Abc123SecretValue456XYZ", "Abc123SecretValue456XYZ"),
+        ("john.smith@customer.com", "john.smith"),
+        ("password: hunter2_SECRET_VALUE", "hunter2_SECRET_VALUE"),
+    ],
+)
+def test_tried_never_echoes_what_masking_hides(catalog: Catalog, text: str, secret: str) -> None:
+    lookup = find_codes(text, catalog, E)
+    assert lookup.matches == []
+    assert all(secret not in t for t in lookup.tried), lookup.tried
+    assert len(lookup.tried) <= 20
