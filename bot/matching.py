@@ -258,8 +258,11 @@ class CodeIndex:
             if entry.short_form:
                 _add(self.short_forms, fold_code(entry.short_form), entry)
         self.ranges.sort(key=lambda r: (r[1] - r[0], r[0]))  # narrowest range first
-        # what a long paste's free-text words must be to be worth keeping (see extract's vocabulary)
-        self.vocabulary = frozenset(self.exact) | frozenset(self.alias) | frozenset(self.phrases)
+        # A long paste's free words worth keeping besides code-shaped ones (extract's vocabulary): the first
+        # words of multi-word codes and messages. An ordinary word that is also a code (ok, expired) is
+        # dropped: in a paste it counts only in a code context, and values of code keys are always kept.
+        # So 17,000 lines of "request N ok" cannot use up the candidate cap before the real code.
+        self.vocabulary = frozenset(self.phrases)
         self.fuzzy_keys = list(fuzzy)
         self.fuzzy_targets = [fuzzy[k] for k in self.fuzzy_keys]
         # for completing a code typed short of its end: keys in order, and whether each is an entry's own code
@@ -1309,8 +1312,9 @@ def find_codes(text: str, catalog: Catalog, mode: Mode = Mode.EXPLICIT) -> Looku
     extraction = extract(
         normalized.text,
         vocabulary=None if short else index.vocabulary,
-        # passive mode has no fuzzy step: an unknown word matters only if a glued or enum form may match
-        keep_unknown=is_fuzzy_worthy if mode is Mode.EXPLICIT else has_other_forms,
+        # passive mode has no fuzzy step: a free word matters only if it is code-shaped or a glued or enum
+        # form of a code may be in it
+        keep_unknown=is_fuzzy_worthy if mode is Mode.EXPLICIT else _worth_keeping_passive,
     )
     reader = _Reader(extraction, index, mode)
     fuzzy_queue: dict[str, Candidate] = {}
@@ -1348,6 +1352,10 @@ def find_codes(text: str, catalog: Catalog, mode: Mode = Mode.EXPLICIT) -> Looku
         ][:MAX_UNKNOWN],
         truncated=normalized.truncated,
     )
+
+
+def _worth_keeping_passive(word: str) -> bool:
+    return is_code_shaped(word) or has_other_forms(word)
 
 
 def _settle_words(reader: _Reader) -> None:

@@ -38,6 +38,7 @@ from bot.catalog import (
     Outcome,
     Retry,
 )
+from bot.extract import is_carrier_status
 from bot.limits import MAX_BLOCKS, MAX_BUTTON_VALUE, MAX_TOTAL_BLOCK_TEXT, TARGET_TOP_TEXT, total_block_text
 from bot.results import Evidence, How, Lookup, Match, Mode
 
@@ -76,6 +77,8 @@ SNIPPET_LIMIT = 160
 MATCHED_LIMIT = 80
 NOTE_LIMIT = 240
 QUERY_LIMIT = 200
+ASKED_LIMIT = 60  # "I'm not sure which code you mean by …": a word or two, never a whole paste
+MAX_UNKNOWN = 3  # unknown codes named in one answer
 TRIED_LIMIT = 60
 MORE_LIMIT = 1500  # the "and N more: …" line
 SECTION_LIMIT = 2900  # under Slack's 3,000 with room to spare
@@ -96,6 +99,8 @@ RETRY_EMOJI = {
     Retry.NOT_APPLICABLE: "heavy_check_mark",
 }
 ASK_EXAMPLE = "/smscode QPS_LIMIT_CONTROL"
+CLI_EXAMPLE = "smscode explain QPS_LIMIT_CONTROL"
+RELATED_LEAD = "No error code in your text. These look related:"
 FAMILY_SHORT = {  # for button labels, where a code exists in several families
     FamilyId.INTL_API: "API",
     FamilyId.INTL_RECEIPT: "receipt",
@@ -203,6 +208,18 @@ class _Answer:
     doc_url: str
 
 
+def doc_label(url: str) -> str:
+    """What a documentation link is, named by where it goes (not by the family it documents)."""
+    host = url.split("://", 1)[-1].split("/", 1)[0].casefold()
+    if host.endswith("smpp.org") or "smpp_v3" in url.casefold():
+        return "SMPP v3.4 specification"
+    if host == "api.aliyun.com":
+        return "Alibaba Cloud API troubleshooting"
+    if host.endswith(("alibabacloud.com", "aliyun.com")):
+        return "Alibaba Cloud docs"
+    return f"Documentation ({host})" if host else "Documentation"
+
+
 def _family_name(entry: Entry, catalog: Catalog) -> str:
     family = catalog.families.get(entry.family)
     return family.name if family else entry.family.value
@@ -237,6 +254,10 @@ def _how_line(match: Match) -> _Line | None:
         return ("Matched the command_status value ", said) if said else ("Matched the command_status value",)
     if match.how is How.RANGE:
         return (said, " falls in this range") if said else ("The value falls in this range",)
+    if match.how is How.ALIBABA_NUMBER:
+        lead = "Read as Alibaba's own SMPP error number"
+        tail = ' (the international pages\' "SMPP error code" column, not a standard command_status)'
+        return (f"{lead} ", said, tail) if said else (lead, tail)
     return None
 
 
@@ -424,7 +445,7 @@ def _answer_blocks(answer: _Answer) -> _Blocks:
     if answer.see_also:
         text = "*See also:* " + " · ".join(_mrkdwn_line(line) for line in answer.see_also)
         out.extend(_context(text, priority=2))
-    out.extend(_context(f":book: {mrkdwn.link(answer.doc_url, 'Documentation: ' + answer.family_name)}", 1))
+    out.extend(_context(f":book: {mrkdwn.link(answer.doc_url, doc_label(answer.doc_url))}", 1))
     return out
 
 
@@ -496,12 +517,12 @@ def _more_names(matches: Sequence[Match]) -> _Line:
     lead = f"…and {len(matches)} more: "
     names: list[_Seg] = [lead]
     used = len(lead)
-    for i, match in enumerate(matches):
-        cost = len(mrkdwn.escape(mrkdwn.clean(match.entry.code))) + 4  # backticks and ", "
+    for i, label in enumerate(_code_labels(matches)):
+        cost = len(mrkdwn.escape(mrkdwn.clean(label))) + 4  # backticks and ", "
         if used + cost > MORE_LIMIT:
             names.append(", …")
             break
-        names.extend(([] if i == 0 else [", "]) + [_Code(match.entry.code)])
+        names.extend(([] if i == 0 else [", "]) + [_Code(label)])
         used += cost
     return tuple(names)
 
@@ -556,30 +577,47 @@ def _full_blocks(lookup: Lookup, catalog: Catalog) -> _Blocks:
 # --- unsure and no match --------------------------------------------------------------------------
 
 
-def _suggestion_labels(suggestions: Sequence[Match]) -> list[str]:
+def _code_labels(matches: Sequence[Match]) -> list[str]:
+    """Codes as a list names them: a code named twice says its family ("DELIVERED (receipt)")."""
     counts: dict[str, int] = {}
-    for s in suggestions:
-        counts[s.entry.code.casefold()] = counts.get(s.entry.code.casefold(), 0) + 1
+    for m in matches:
+        counts[m.entry.code.casefold()] = counts.get(m.entry.code.casefold(), 0) + 1
     return [
-        s.entry.code
-        if counts[s.entry.code.casefold()] == 1
-        else f"{s.entry.code} ({FAMILY_SHORT[s.entry.family]})"
-        for s in suggestions
+        m.entry.code
+        if counts[m.entry.code.casefold()] == 1
+        else f"{m.entry.code} ({FAMILY_SHORT[m.entry.family]})"
+        for m in matches
     ]
 
 
 def _unsure_lines(lookup: Lookup, catalog: Catalog) -> tuple[_Line, list[_Line]]:
-    asked = lookup.suggestions[0].matched_text or ("" if lookup.matches else lookup.query)
-    lead = " I'm also unsure about " if lookup.matches else " I'm not sure which code you mean by "
-    head: _Line = (
-        (_Emoji("thinking_face"), lead, _Echo(asked, QUERY_LIMIT), ". Did you mean:")
-        if asked.strip()
-        else (_Emoji("thinking_face"), " I'm not sure which code you mean. Did you mean:")
-    )
+    by_meaning = all(s.how is How.MEANING for s in lookup.suggestions)
+    if by_meaning:
+        # free words, not a code: nothing was "meant", so nothing is quoted back
+        lead = (
+            " These may also be related:"
+            if lookup.matches
+            else " No error code in your text. These may be related:"
+        )
+        head: _Line = (_Emoji("thinking_face"), lead)
+    else:
+        # a word or two that looked like a code, never a whole paste (both are masked by the matcher)
+        asked = lookup.suggestions[0].matched_text or (
+            "" if lookup.matches or lookup.unknown else lookup.query
+        )
+        lead = " I'm also unsure about " if lookup.matches else " I'm not sure which code you mean by "
+        head = (
+            (_Emoji("thinking_face"), lead, _Echo(asked, ASKED_LIMIT), ". Did you mean:")
+            if asked.strip() and len(asked) <= ASKED_LIMIT
+            else (_Emoji("thinking_face"), " Closest known codes:" if lookup.unknown else " Did you mean:")
+        )
+    shown = lookup.suggestions[:MAX_SUGGESTIONS]
     lines: list[_Line] = [
-        ("• ", _Code(s.entry.code), f" · {_family_name(s.entry, catalog)}: {s.entry.title}")
-        for s in lookup.suggestions[:MAX_SUGGESTIONS]
+        ("• ", _Code(s.entry.code), f" · {_family_name(s.entry, catalog)}: {s.entry.title}") for s in shown
     ]
+    # what makes the choice hard ("48 is ambiguous: …") is said once, under the choices
+    notes = list(dict.fromkeys(n for s in shown for n in s.notes if n.strip()))
+    lines.extend((_Emoji("information_source"), " ", _Echo(n, NOTE_LIMIT, code=False)) for n in notes[:2])
     return head, lines
 
 
@@ -590,10 +628,35 @@ def _unsure_blocks(lookup: Lookup, catalog: Catalog, *, priority: int = 0) -> _B
     suggestions = lookup.suggestions[:MAX_SUGGESTIONS]
     buttons = [
         _button(label, f"{ACTION_PICK}:{i}", s.entry.ref)
-        for i, (s, label) in enumerate(zip(suggestions, _suggestion_labels(suggestions), strict=True))
+        for i, (s, label) in enumerate(zip(suggestions, _code_labels(suggestions), strict=True))
     ]
     out.add(ActionsBlock(elements=buttons), priority)
     return out
+
+
+def _unknown_lines(lookup: Lookup) -> list[_Line]:
+    """Codes written where a code belongs that the catalogue does not have."""
+    lines: list[_Line] = []
+    for code in lookup.unknown[:MAX_UNKNOWN]:
+        line: list[_Seg] = [
+            _Emoji("grey_question"),
+            " ",
+            _Echo(code, MATCHED_LIMIT),
+            " is not in the catalogue.",
+        ]
+        if is_carrier_status(code):
+            line.append(
+                " It looks like a Chinese carrier's status-report code, whose meaning the carrier sets."
+            )
+        lines.append(tuple(line))
+    if len(lookup.unknown) > MAX_UNKNOWN:
+        lines.append((f"…and {len(lookup.unknown) - MAX_UNKNOWN} more codes that are not in the catalogue.",))
+    return lines
+
+
+def _unknown_text(lookup: Lookup) -> str:
+    names = ", ".join(lookup.unknown[:MAX_UNKNOWN])
+    return f"{names} {'is' if len(lookup.unknown) == 1 else 'are'} not in the catalogue."
 
 
 def _how_to_ask() -> list[_Line]:
@@ -606,8 +669,22 @@ def _how_to_ask() -> list[_Line]:
     ]  # fmt: skip
 
 
+def _how_to_ask_cli() -> list[_Line]:
+    return [
+        ("How to ask:",),
+        ("• One code: ", _Code(CLI_EXAMPLE)),
+        ("• A whole API response, delivery receipt or SMPP log: pipe it in, e.g. ",
+         _Code("pbpaste | smscode explain"), " or ", _Code("smscode explain - < response.json")),
+        ("• Only confident codes, as the bot reads unasked messages: ", _Code("smscode explain --passive")),
+        ("• Machine-readable answer: ", _Code("smscode explain --json"), "; all options: ",
+         _Code("smscode explain --help")),
+    ]  # fmt: skip
+
+
 def _no_match_lines(lookup: Lookup) -> list[_Line]:
-    lines: list[_Line] = [(_Emoji("mag"), " No known SMS, gateway or SMPP code found.")]
+    lines: list[_Line] = []
+    if not lookup.unknown:  # an unknown code was already named: "not in the catalogue" says it
+        lines.append((_Emoji("mag"), " No known SMS, gateway or SMPP code found."))
     tried = [t for t in lookup.tried if t.strip()]
     if tried:
         shown: list[_Line] = [(_Echo(t, TRIED_LIMIT),) for t in tried[:MAX_TRIED]]
@@ -620,6 +697,8 @@ def _no_match_lines(lookup: Lookup) -> list[_Line]:
 
 def _no_match_blocks(lookup: Lookup) -> _Blocks:
     out = _Blocks()
+    if lookup.unknown:
+        out.extend(_sections([_mrkdwn_line(line) for line in _unknown_lines(lookup)]))
     out.extend(_sections([_mrkdwn_line(line) for line in _no_match_lines(lookup)]))
     if lookup.truncated:
         out.extend(_context(_truncated_note()))
@@ -638,23 +717,41 @@ def render_message(lookup: Lookup, catalog: Catalog, *, shareable: bool = False)
     """The Slack payload `{"text", "blocks"}` answering a lookup, always within Slack's limits.
 
     One match: the full answer. Two: both full answers when they fit. More: a summary and a compact section
-    per code with a Details button, the rest named. No match but suggestions: "did you mean" buttons.
-    Nothing: what was tried and how to ask. `shareable` adds a Share in channel button to answers that
-    found something.
+    per code with a Details button, the rest named. Matches found only by meaning: "No error code in your
+    text. These look related:" and a compact list (nothing was found, so nothing reads as a finding).
+    No match but suggestions: "did you mean" buttons. Codes the catalogue lacks are named as such. Nothing:
+    what was tried and how to ask. `shareable` adds a Share in channel button to answers that found
+    something.
     """
     if not lookup.matches:
         if lookup.suggestions:
-            codes = ", ".join(s.entry.code for s in lookup.suggestions[:MAX_SUGGESTIONS])
-            text = f"Not sure which code you mean. Did you mean: {codes}?"
-            return _payload(text, _unsure_blocks(lookup, catalog).fitted())
-        text = f"No known SMS code found. Try {ASK_EXAMPLE}, paste the whole response, or /smscode help."
+            blocks = _Blocks()
+            if lookup.unknown:
+                blocks.extend(_sections([_mrkdwn_line(line) for line in _unknown_lines(lookup)]))
+            blocks.extend(_unsure_blocks(lookup, catalog))
+            codes = ", ".join(_code_labels(lookup.suggestions[:MAX_SUGGESTIONS]))
+            lead = f"{_unknown_text(lookup)} " if lookup.unknown else ""
+            if all(s.how is How.MEANING for s in lookup.suggestions):
+                text = f"No error code in your text. These may be related: {codes}."
+            else:
+                text = f"{lead}Not sure which code you mean. Did you mean: {codes}?"
+            return _payload(text, blocks.fitted())
+        lead = f"{_unknown_text(lookup)} " if lookup.unknown else "No known SMS code found. "
+        text = f"{lead}Try {ASK_EXAMPLE}, paste the whole response, or /smscode help."
         return _payload(text, _no_match_blocks(lookup).fitted())
 
     tail = _Blocks()
+    if lookup.unknown:
+        tail.extend(_sections([_mrkdwn_line(line) for line in _unknown_lines(lookup)], priority=2))
     if lookup.suggestions:  # confident about some codes, unsure about others: offer those as choices too
         tail.extend(_unsure_blocks(lookup, catalog, priority=2))
     if shareable:
         tail.add(_share_actions(lookup))
+    if _by_meaning_only(lookup):
+        names = ", ".join(_code_labels(lookup.matches[:MAX_SHOWN]))
+        related = _related_blocks(lookup, catalog)
+        related.extend(tail)
+        return _payload(f"{RELATED_LEAD} {names}.", related.fitted())
     if len(lookup.matches) == 1:
         match = lookup.matches[0]
         blocks = _Blocks()
@@ -677,6 +774,28 @@ def render_message(lookup: Lookup, catalog: Catalog, *, shareable: bool = False)
     several = _several_blocks(lookup, catalog)
     several.extend(tail)
     return _payload(text, several.fitted())
+
+
+def _by_meaning_only(lookup: Lookup) -> bool:
+    """Every match came from free words, not from a code in the text."""
+    return bool(lookup.matches) and all(m.how is How.MEANING for m in lookup.matches)
+
+
+def _related_blocks(lookup: Lookup, catalog: Catalog) -> _Blocks:
+    """Entries found by meaning: a lead that says no code was found, and one compact line pair each."""
+    out = _Blocks()
+    out.add(SectionBlock(text=_md(f":mag: *{mrkdwn.escape(RELATED_LEAD)}*")))
+    shown = lookup.matches[:MAX_SHOWN]
+    for i, (match, label) in enumerate(zip(shown, _code_labels(shown), strict=True)):
+        text = "\n".join(
+            (
+                f"*{_seg_mrkdwn(_Code(label))}* · {mrkdwn.escape(_family_name(match.entry, catalog))}",
+                mrkdwn.catalog_text(match.entry.title, 300),
+            )
+        )
+        button = _button("Details", f"{ACTION_DETAILS}:{i}", match.entry.ref)
+        out.add(SectionBlock(text=_md(mrkdwn.truncate(text, SECTION_LIMIT)), accessory=button))
+    return out
 
 
 def render_help() -> dict[str, Any]:
@@ -912,7 +1031,7 @@ def _answer_text(answer: _Answer) -> list[str]:
         lines += [w for m in answer.messages for w in _wrap(_plain_line(m), indent="      ", first="    ")]
     if answer.see_also:
         lines += _wrap("See also: " + ", ".join(_plain_line(s) for s in answer.see_also), indent="    ")
-    lines += _wrap(f"Docs: {answer.doc_url}", indent="    ")
+    lines += _wrap(f"{doc_label(answer.doc_url)}: {answer.doc_url}", indent="    ")
     return lines
 
 
@@ -929,25 +1048,44 @@ def _several_text(lookup: Lookup, catalog: Catalog) -> list[str]:
     return lines
 
 
+def _related_text(lookup: Lookup, catalog: Catalog) -> list[str]:
+    lines = [RELATED_LEAD, ""]
+    shown = lookup.matches[:MAX_SHOWN]
+    for i, (match, label) in enumerate(zip(shown, _code_labels(shown), strict=True), start=1):
+        headline = f"{mrkdwn.clean(label)} · {_family_name(match.entry, catalog)}"
+        lines += _wrap(headline, indent="    ", first=f"{i:>2}. ")
+        lines += _wrap(mrkdwn.clean(match.entry.title), indent="    ", first="    ")
+    lines += ["", "Details of one code: smscode explain CODE"]
+    return lines
+
+
 def render_text(lookup: Lookup, catalog: Catalog) -> str:
-    """The answer of `render_message` for an 80-column terminal: no Slack markup, no control characters."""
+    """The answer of `render_message` for an 80-column terminal: no Slack markup, no control characters.
+
+    Where the Slack answer explains how to ask in Slack, the terminal explains the command line."""
     lines: list[str] = []
     if lookup.truncated:
         lines += [mrkdwn.clean(_truncated_note().split(" ", 1)[1]), ""]
-    if lookup.matches and len(lookup.matches) <= MAX_FULL:
+    if _by_meaning_only(lookup):
+        lines += _related_text(lookup, catalog)
+    elif lookup.matches and len(lookup.matches) <= MAX_FULL:
         for i, match in enumerate(lookup.matches):
             if i:
                 lines += ["", "-" * TERMINAL_WIDTH, ""]
             lines += _answer_text(_answer(match.entry, catalog, match))
     elif lookup.matches:
         lines += _several_text(lookup, catalog)
+    if lookup.unknown:
+        lines += [""] if lines else []
+        lines += [w for line in _unknown_lines(lookup) for w in _wrap(_plain_line(line), indent="  ")]
     if lookup.suggestions:
         head, items = _unsure_lines(lookup, catalog)
         lines += [""] if lines else []
         lines += _wrap(_plain_line(head))
         lines += [w for item in items for w in _wrap(_plain_line(item), indent="    ", first="  ")]
     elif not lookup.matches:
+        lines += [""] if lines else []
         lines += [w for line in _no_match_lines(lookup) for w in _wrap(_plain_line(line), indent="  ")]
         lines.append("")
-        lines += [w for line in _how_to_ask() for w in _wrap(_plain_line(line), indent="  ")]
+        lines += [w for line in _how_to_ask_cli() for w in _wrap(_plain_line(line), indent="  ")]
     return "\n".join(lines).rstrip() + "\n"

@@ -271,7 +271,10 @@ def assert_terminal(text: str) -> None:
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text)
     # None of our own Slack markup (echoed input may contain anything printable: a terminal shows it as is).
     assert "*What to do*" not in text and "*See also:*" not in text and "|Documentation" not in text
-    assert not re.search(r":(x|mag|stopwatch|warning|book|thinking_face|repeat|no_entry_sign):", text)
+    assert not re.search(
+        r":(x|mag|stopwatch|warning|book|thinking_face|repeat|no_entry_sign|grey_question|information_source):",
+        text,
+    )
 
 
 def match(entry: Entry, how: How = How.EXACT, **kw: Any) -> Match:
@@ -350,9 +353,9 @@ def test_family_facts(mini: Catalog) -> None:
             "Matched by its message text `触发小时级流控Permits:5` (no code",
         ),
         (How.ALIAS, "DELIVRD", "Matched the alias `DELIVRD`"),
-        (How.MEANING, "too many requests", "Matched by meaning: `too many requests`"),
         (How.NUMERIC, "0x58", "Matched the command_status value `0x58`"),
         (How.RANGE, "0x00000401", "`0x00000401` falls in this range"),
+        (How.ALIBABA_NUMBER, "48", "Read as Alibaba's own SMPP error number `48`"),
     ],
 )
 def test_how_it_matched(mini: Catalog, how: How, matched: str, expected: str) -> None:
@@ -544,7 +547,11 @@ def test_no_match_says_what_was_tried_and_how_to_ask(mini: Catalog) -> None:
     assert buttons(payload, ACTION_SHARE) == []
     terminal = render_text(lookup, mini)
     assert_terminal(terminal)
-    assert "/smscode QPS_LIMIT_CONTROL" in terminal and '"hello"' in terminal
+    assert '"hello"' in terminal
+    # the terminal explains the command line, not Slack
+    words = " ".join(terminal.split())  # the terminal wraps at 80 columns
+    assert "smscode explain QPS_LIMIT_CONTROL" in words and "pbpaste | smscode explain" in words
+    assert "/smscode" not in words and "mention the bot" not in words
 
 
 def test_no_match_without_candidates_echoes_the_query(mini: Catalog) -> None:
@@ -680,6 +687,7 @@ def lookups(draw: st.DrawFn, entries: list[Entry]) -> Lookup:
         matches=matches,
         suggestions=draw(st.lists(one_match, max_size=8)),
         tried=draw(st.lists(hostile, max_size=20)),
+        unknown=draw(st.lists(hostile, max_size=6)),
         truncated=draw(st.booleans()),
     )
 
@@ -772,3 +780,125 @@ def test_hour_level_cap_reaches_the_answer(catalog: Catalog) -> None:
     lookup = find_codes('{"Code":"isv.BUSINESS_LIMIT_CONTROL","Message":"触发小时级流控Permits:5"}', catalog)
     text = all_text(render_message(lookup, catalog))
     assert "Permits:5" in text and "5" in text
+
+
+# --- QA round 2: presentation --------------------------------------------------------------------
+
+
+def test_answers_found_by_meaning_do_not_read_as_findings(catalog: Catalog) -> None:
+    lookup = find_codes("balance empty", catalog, Mode.EXPLICIT)
+    assert lookup.matches and all(m.how is How.MEANING for m in lookup.matches)
+    payload = render_message(lookup, catalog, shareable=True)
+    assert_safe(payload)
+    text = all_text(payload)
+    assert payload["text"].startswith("No error code in your text. These look related: AMOUNT_NOT_ENOUGH")
+    assert "No error code in your text. These look related:" in text
+    assert "Found" not in text and ":x:" not in text and "What to do" not in text
+    assert len(buttons(payload, ACTION_DETAILS)) == len(lookup.matches)
+    terminal = render_text(lookup, catalog)
+    assert_terminal(terminal)
+    assert terminal.startswith("No error code in your text. These look related:")
+    assert "Found" not in terminal and "What to do" not in terminal
+
+
+def test_suggestions_by_meaning_quote_nothing(catalog: Catalog) -> None:
+    lookup = find_codes("NOT_DELIVERED", catalog, Mode.EXPLICIT)
+    assert lookup.matches == [] and lookup.suggestions
+    payload = render_message(lookup, catalog)
+    assert payload["text"].startswith("No error code in your text. These may be related:")
+    assert "not sure which code you mean by" not in all_text(payload)
+
+
+def test_unsure_never_quotes_a_whole_paste(mini: Catalog) -> None:
+    entry = mini.get("intl-api", "QPS_LIMIT_CONTROL")
+    assert entry is not None
+    paste = "my phone +44700000001 keeps failing " * 20
+    lookup = Lookup(query=paste, mode=Mode.EXPLICIT, suggestions=[match(entry, How.FUZZY, score=80.0)])
+    for text in (all_text(render_message(lookup, mini)), render_text(lookup, mini)):
+        assert "keeps failing my phone" not in text
+        assert "700000001" not in text
+
+
+def test_unknown_code_is_named_with_choices(catalog: Catalog) -> None:
+    lookup = find_codes('{"Code":"QPS_LIMT_CONTROL"}', catalog, Mode.EXPLICIT)
+    payload = render_message(lookup, catalog)
+    assert_safe(payload)
+    text = all_text(payload)
+    assert "`QPS_LIMT_CONTROL` is not in the catalogue." in text
+    assert [p["value"] for p in buttons(payload, ACTION_PICK)] == ["intl-api:QPS_LIMIT_CONTROL"]
+    assert payload["text"].startswith("QPS_LIMT_CONTROL is not in the catalogue.")
+    terminal = render_text(lookup, catalog)
+    assert_terminal(terminal)
+    assert '"QPS_LIMT_CONTROL" is not in the catalogue.' in terminal
+    assert "QPS_LIMIT_CONTROL" in terminal
+
+
+def test_unknown_carrier_status(catalog: Catalog) -> None:
+    lookup = find_codes("err_code MK:0001", catalog, Mode.EXPLICIT)
+    payload = render_message(lookup, catalog)
+    assert_safe(payload)
+    text = all_text(payload)
+    assert "`MK:0001` is not in the catalogue." in text and "carrier" in text
+    assert "No known SMS, gateway or SMPP code found" not in text
+    assert '"MK:0001" is not in the catalogue.' in render_text(lookup, catalog)
+
+
+def test_unknown_beside_a_match(catalog: Catalog) -> None:
+    lookup = find_codes("code=QPS_LIMIT_CONTROL\ncode=isv.NOT_A_REAL_CODE", catalog, Mode.EXPLICIT)
+    assert lookup.unknown == ["isv.NOT_A_REAL_CODE"]
+    text = all_text(render_message(lookup, catalog))
+    assert "`isv.NOT_A_REAL_CODE` is not in the catalogue." in text
+    assert '"isv.NOT_A_REAL_CODE" is not in the catalogue.' in render_text(lookup, catalog)
+
+
+def test_bare_number_shows_both_readings_and_why(catalog: Catalog) -> None:
+    lookup = find_codes("48", catalog, Mode.EXPLICIT)
+    payload = render_message(lookup, catalog)
+    assert_safe(payload)
+    labels = [p["text"]["text"] for p in buttons(payload, ACTION_PICK)]
+    assert labels == ["Reserved 0x00000016-0x00000032", "QPS_LIMIT_CONTROL"]
+    text = all_text(payload)
+    assert "48 is ambiguous" in text
+    assert "48 is ambiguous" in " ".join(render_text(lookup, catalog).split())
+
+
+def test_same_code_in_a_list_says_its_family(catalog: Catalog) -> None:
+    text = "\n".join(["code=OK", "stat:DELIVRD", '{"ResponseCode":"OK"}', "err_code=DELIVERED"] * 3)
+    lookup = find_codes(text + "\n" + "\n".join(f"code={e.code}" for e in list(catalog)[:12]), catalog)
+    rest = lookup.matches[render.MAX_SHOWN :]
+    assert rest
+    line = render._plain_line(render._more_names(rest))
+    for code in {m.entry.code for m in rest if sum(x.entry.code == m.entry.code for x in rest) > 1}:
+        assert f"{code} (" in line
+
+
+def test_code_labels_name_the_family_only_when_needed(mini: Catalog) -> None:
+    receipt = mini.get("intl-receipt", "DELIVERED")
+    state = mini.get("smpp-state", "DELIVERED")
+    other = mini.get("intl-api", "QPS_LIMIT_CONTROL")
+    assert receipt is not None and state is not None and other is not None
+    labels = render._code_labels([match(receipt), match(state), match(other)])
+    assert labels == ["DELIVERED (receipt)", "DELIVERED (SMPP state)", "QPS_LIMIT_CONTROL"]
+
+
+@pytest.mark.parametrize(
+    ("url", "label"),
+    [
+        ("https://www.alibabacloud.com/help/en/sms/developer-reference/error-codes", "Alibaba Cloud docs"),
+        ("https://help.aliyun.com/en/sms/developer-reference/api-error-codes", "Alibaba Cloud docs"),
+        ("https://api.aliyun.com/troubleshoot?q=Throttling", "Alibaba Cloud API troubleshooting"),
+        ("https://smpp.org/SMPP_v3_4_Issue1_2.pdf", "SMPP v3.4 specification"),
+        ("https://smpp.example/spec", "Documentation (smpp.example)"),
+    ],
+)
+def test_doc_links_are_named_by_where_they_go(url: str, label: str) -> None:
+    assert render.doc_label(url) == label
+
+
+def test_smpp_state_answer_links_alibaba_docs(catalog: Catalog) -> None:
+    entry = catalog.get("smpp-state", "DELIVERED")
+    assert entry is not None
+    text = all_text(render_entry(entry, catalog))
+    assert "|Alibaba Cloud docs>" in text
+    assert "Documentation: SMPP" not in text
+    assert "Alibaba Cloud docs: https://" in " ".join(render_text(one(entry), catalog).split())
