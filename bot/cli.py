@@ -4,13 +4,16 @@
     pbpaste | smscode explain --passive
     smscode explain --json - < error.log
 
-Exit status: 0 when something matched, 1 when nothing did, 2 for a usage error or a broken catalogue.
+Exit status: 0 when something matched, 1 when nothing did, 2 for a usage error, a broken catalogue or an
+answer that could not be written (a full disk). A reader that goes away early (`| head`) is not an error:
+the status is the lookup's, with no traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -53,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         "--catalog", type=Path, metavar="DIR", help="catalogue directory (default: the packaged one)"
     )
     explain.add_argument(
-        "text", nargs="*", metavar="TEXT", help="text to read; '-' or nothing reads standard input"
+        "text", nargs="*", metavar="TEXT", help="text to read; nothing, or '-' alone, reads standard input"
     )
     # `serve` is handed to bot.serve untouched; it is listed here so that --help shows it
     commands.add_parser("serve", help="run the Slack bot (see `smscode serve --help`)", add_help=False)
@@ -68,12 +71,38 @@ def _read_stdin(stream: TextIO) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _emit(text: str) -> None:
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so the interpreter's last flush cannot fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor underneath (tests): nothing left to flush
+        pass
+
+
+def _finish(status: int, text: str | None = None) -> int:
+    """Write `text` (if any) and flush standard output; return the exit status that the outcome calls for.
+
+    A reader that stopped reading (`smscode explain … | head`) is not an error: the lookup's status stands.
+    A write that failed (`> /dev/full`) is one line on standard error and status 2, never a traceback.
+    """
     out = sys.stdout
-    if hasattr(out, "reconfigure"):
-        # a terminal that cannot show a character gets an escape, never a crash
-        out.reconfigure(errors="backslashreplace")
-    out.write(text if text.endswith("\n") else text + "\n")
+    try:
+        if text is not None:
+            if hasattr(out, "reconfigure"):
+                # a terminal that cannot show a character gets an escape, never a crash
+                out.reconfigure(errors="backslashreplace")
+            out.write(text if text.endswith("\n") else text + "\n")
+        out.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return status
+    except OSError as exc:
+        _silence_stdout()
+        print(f"smscode: cannot write the answer: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return status
 
 
 def _render(lookup: Lookup, catalog: Catalog, args: argparse.Namespace) -> str:
@@ -97,8 +126,7 @@ def explain(args: argparse.Namespace) -> int:
     text = _read_stdin(sys.stdin) if not words or words == ["-"] else " ".join(words)
     mode = Mode.PASSIVE if args.passive else Mode.EXPLICIT
     lookup = find_codes(text, catalog, mode=mode)
-    _emit(_render(lookup, catalog, args))
-    return EXIT_FOUND if lookup.found else EXIT_NOT_FOUND
+    return _finish(EXIT_FOUND if lookup.found else EXIT_NOT_FOUND, _render(lookup, catalog, args))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,8 +137,16 @@ def main(argv: list[str] | None = None) -> int:
         from bot import serve  # noqa: PLC0415
 
         return serve.main(argv[1:])
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version or a usage error: argparse has printed, now flush it safely
+        code = exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        return _finish(code)
     if args.command == "explain":
+        if "-" in args.text and len(args.text) > 1:
+            # `explain - QPS_LIMIT_CONTROL`: standard input or words, never both (exits with status 2)
+            parser.error("'-' reads standard input, so it must be the only TEXT")
         return explain(args)
     return EXIT_USAGE  # pragma: no cover - argparse rejects unknown commands itself
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -87,6 +88,57 @@ def test_dash_reads_stdin() -> None:
     match = json.loads(done.stdout)["matches"][0]
     assert match["code"] == "isv.BUSINESS_LIMIT_CONTROL"
     assert any("hour-level" in note for note in match["notes"])
+
+
+def test_dash_with_other_text_is_a_usage_error() -> None:
+    """QA: `explain - QPS_LIMIT_CONTROL` read '-' as a word; '-' means standard input only when alone."""
+    for args in (("-", "QPS_LIMIT_CONTROL"), ("QPS_LIMIT_CONTROL", "-")):
+        done = smscode("explain", *args, stdin=b"SYSTEM_ERROR")
+        assert done.returncode == 2, args
+        assert done.stdout == b""
+        err = done.stderr.decode()
+        assert "'-'" in err
+        assert "Traceback" not in err
+
+
+def test_full_disk_is_one_line_and_exit_two() -> None:
+    """QA: `explain QPS_LIMIT_CONTROL > /dev/full` printed a traceback and exited 1 ("nothing found")."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    for args in (("QPS_LIMIT_CONTROL",), ("--json", "QPS_LIMIT_CONTROL"), ("xyzzy",)):
+        with Path("/dev/full").open("wb") as full:
+            done = subprocess.run(
+                [sys.executable, "-m", "bot.cli", "explain", *args],
+                stdout=full,
+                stderr=subprocess.PIPE,
+                cwd=ROOT,
+                check=False,
+                timeout=60,
+            )
+        err = done.stderr.decode()
+        assert done.returncode == 2, (args, err)
+        assert len(err.strip().splitlines()) == 1, err
+        assert err.startswith("smscode: cannot write the answer:")
+
+
+@pytest.mark.parametrize("args", [("QPS_LIMIT_CONTROL",), ("--blocks", "QPS_LIMIT_CONTROL"), ("xyzzy",)])
+def test_reader_gone_exits_quietly(args: tuple[str, ...]) -> None:
+    """QA: `smscode explain … | head` must not print a traceback when the reader has gone."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written: every write meets EPIPE
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "explain", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+            check=False,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert done.stderr == b""
+    assert done.returncode == (1 if args == ("xyzzy",) else 0)  # the lookup's own status
 
 
 def test_binary_stdin_does_not_crash() -> None:
