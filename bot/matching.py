@@ -152,6 +152,7 @@ SHARED_NAME_NOTE = (
     "This code name is also used by other clouds (AWS, Azure); this answer is for Alibaba Cloud's gateway."
 )
 QUERY_CHARS = 1000  # Lookup.query keeps this much of the normalised input
+MASK_MARGIN = 200  # text masked beyond a cut, so that what is kept was masked whole
 SHORT_INPUT_CHARS = 1000  # explicit mode joins neighbouring words ("qps limit control") in inputs this short
 SHORT_QUESTION_WORDS = 8  # a question this short is also fuzzy-matched as a whole
 MESSAGE_NEAR_LINES = 3  # a message with a code this close is that code's message, not a match of its own
@@ -1208,7 +1209,8 @@ def _to_match(item: _Merged) -> Match:
         how=item.how,
         evidence=item.evidence,
         count=max(1, len(item.lines)),
-        matched_text=mask_sensitive(item.first.text.strip()[:120]),
+        # masked before it is cut: a phone number cut in half would no longer look like one
+        matched_text=mask_sensitive(item.first.text.strip()[: 120 + MASK_MARGIN])[:120],
         notes=item.notes,
     )
 
@@ -1339,7 +1341,7 @@ def find_codes(text: str, catalog: Catalog, mode: Mode = Mode.EXPLICIT) -> Looku
     matches, suggestions = _assemble(reader)
     survives = _Survival(extraction.text)
     return Lookup(
-        query=mask_sensitive(normalized.text.strip()[:QUERY_CHARS]),
+        query=mask_sensitive(normalized.text.strip()[: QUERY_CHARS + MASK_MARGIN])[:QUERY_CHARS],
         mode=mode,
         matches=matches,
         suggestions=suggestions,

@@ -8,6 +8,7 @@ from bot.catalog import Catalog, FamilyId, Outcome
 from bot.matching import (
     FUZZY_CONFIDENT,
     MAX_EVIDENCE,
+    QUERY_CHARS,
     SHARED_NAME_NOTE,
     CodeIndex,
     find_codes,
@@ -336,6 +337,14 @@ TRICKY = [
     ("upper-case-state", E, "EXPIRED", ["smpp-state:EXPIRED", "intl-receipt:expired"]),
     ("upper-case-state-after-stat", P, "stat:EXPIRED", ["smpp-state:EXPIRED", "intl-receipt:expired"]),
     ("code-typed-short", E, "isv.business limit", ["cn-api:isv.BUSINESS_LIMIT_CONTROL"]),
+    # a Slack link with a label keeps its URL, and the troubleshoot link's q= is the code
+    (
+        "slack-labelled-link",
+        P,
+        "see <https://api.aliyun.com/troubleshoot?q=SignatureDoesNotMatch&amp;product=Dysmsapi|"
+        "troubleshoot link>",
+        ["openapi:SignatureDoesNotMatch"],
+    ),
 ]
 
 
@@ -740,3 +749,12 @@ def test_tried_never_echoes_what_masking_hides(catalog: Catalog, text: str, secr
     assert lookup.matches == []
     assert all(secret not in t for t in lookup.tried), lookup.tried
     assert len(lookup.tried) <= 20
+
+
+def test_echoes_are_masked_before_they_are_cut(catalog: Catalog) -> None:
+    text = "x" * (QUERY_CHARS - 6) + " +447000000012 QPS_LIMIT_CONTROL"
+    lookup = find_codes(text, catalog, E)
+    assert "447000" not in lookup.query and "4470" not in lookup.query
+    question = "why does +447000000012 never get my sms when the balance is fine and sender id ok"
+    for match in find_codes(question, catalog, E).suggestions + find_codes(question, catalog, E).matches:
+        assert "7000000" not in match.matched_text
