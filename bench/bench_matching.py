@@ -1,7 +1,8 @@
 """Matching speed, each figure beside a baseline measured in the same process.
 
 1. Single-code look-ups per second (`find_codes("QPS_LIMIT_CONTROL")` and friends), beside a loop of plain
-   dict look-ups of the same strings.
+   dict look-ups of the same strings; and questions in words and chat ("balance empty", "thanks, that fixed
+   it!"), which go through fuzzy and meaning search.
 2. A realistic 40,000-character paste (dysmsapi and international JSON bodies, SDK stack traces, SMPP
    receipts and PDU dumps, application logs and chat), passive and explicit, beside one plain
    `re.findall(r"[A-Za-z0-9_.]+", text)` tokenising pass over the same text; with the time split into
@@ -45,6 +46,15 @@ SINGLE_CODES = [
     "0x00000058",
     "SYSTEM_ERR",
     "esme_rthrottled",
+]
+
+QUESTIONS = [
+    "balance empty",
+    "too many messages to one number",
+    "sender id not registered on my account",
+    "sms not delivered to india",
+    "thanks, that fixed it!",
+    '{"Code":"isv.SMS_SIGN_NOT_REGISTERED"}',
 ]
 
 
@@ -178,6 +188,15 @@ def bench_single(catalog_codes: dict[str, object], repeat: int) -> None:
     print(f"   find_codes:        {n / t_ours:12,.0f} /s   ({t_ours / n * 1e6:8.1f} µs each)")
     print(f"   dict.get baseline: {n / t_base:12,.0f} /s   ({t_base / n * 1e6:8.3f} µs each)")
     print(f"   ratio: {t_ours / t_base:,.0f}x the cost of a bare dict look-up")
+    asked = [QUESTIONS[i % len(QUESTIONS)] for i in range(n // 4)]
+
+    def questions() -> None:
+        for q in asked:
+            find_codes(q, catalog)
+
+    t_questions = timed(questions, max(3, repeat // 4))
+    each = t_questions / len(asked)
+    print(f"   questions in words: {len(asked) / t_questions:10,.0f} /s   ({each * 1e6:8.1f} µs each)")
 
 
 def bench_paste(repeat: int) -> None:
