@@ -15,8 +15,10 @@ import argparse
 import json
 import os
 import sys
+from collections import deque
+from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import AnyStr, TextIO
 
 from bot import __version__
 from bot.catalog import Catalog, CatalogError, load_catalog
@@ -27,9 +29,12 @@ from bot.results import Lookup, Mode
 EXIT_FOUND = 0
 EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
-# Read at most this much of standard input: the matcher cuts the text at MAX_INPUT_CHARS anyway, and UTF-8
-# needs at most 4 bytes a character. One byte more lets the cut be noticed and reported.
-MAX_STDIN_BYTES = 4 * MAX_INPUT_CHARS + 1
+# Standard input of any size is read to its end in bounded memory: its first HEAD_BYTES and last TAIL_BYTES
+# are kept (logs put the failing request last), and the matcher cuts the middle of what it gets, and says so.
+# UTF-8 needs at most 4 bytes a character, so each part holds at least MAX_INPUT_CHARS characters.
+HEAD_BYTES = 4 * MAX_INPUT_CHARS
+TAIL_BYTES = 4 * MAX_INPUT_CHARS
+_CHUNK = 1 << 20
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,12 +68,41 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _read_stdin(stream: TextIO) -> str:
+def _head_and_tail(
+    read: Callable[[int], AnyStr], head_size: int, tail_size: int
+) -> tuple[AnyStr, AnyStr, int]:
+    """Read a stream to its end: keep its first `head_size` and last `tail_size` units, count those between.
+
+    The tail is a queue of chunks, so memory stays bounded and time linear however long the stream is.
+    """
+    head = read(head_size)
+    chunks: deque[AnyStr] = deque()
+    kept = skipped = 0
+    step = max(1, min(_CHUNK, tail_size))  # at most twice the tail is ever held
+    if len(head) == head_size:
+        while chunk := read(step):
+            chunks.append(chunk)
+            kept += len(chunk)
+            while kept - len(chunks[0]) >= tail_size:
+                skipped += len(chunks[0])
+                kept -= len(chunks.popleft())
+    tail = head[:0].join(chunks)
+    return head, tail, skipped
+
+
+def _read_stdin(stream: TextIO, *, head_size: int = HEAD_BYTES, tail_size: int = TAIL_BYTES) -> str:
+    """All of standard input, or its head and tail joined by a line break when its middle was skipped."""
     buffer = getattr(stream, "buffer", None)
     if buffer is None:  # a text stream without bytes underneath (tests, IDEs)
-        return stream.read(MAX_STDIN_BYTES)
-    data: bytes = buffer.read(MAX_STDIN_BYTES)
-    return data.decode("utf-8", errors="replace")
+        head_text, tail_text, gap = _head_and_tail(stream.read, head_size, tail_size)
+        return head_text + ("\n" if gap else "") + tail_text
+    head: bytes
+    tail: bytes
+    head, tail, skipped = _head_and_tail(buffer.read, head_size, tail_size)
+    if not skipped:
+        return (head + tail).decode("utf-8", errors="replace")
+    # decoded apart: a character split by the skip becomes U+FFFD inside the part that the matcher cuts away
+    return head.decode("utf-8", errors="replace") + "\n" + tail.decode("utf-8", errors="replace")
 
 
 def _silence_stdout() -> None:
