@@ -27,6 +27,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -246,12 +247,15 @@ def free_port() -> int:
 
 
 def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The server's log goes to a file: a pipe nobody reads would fill up and block its logging.
+    log_file = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log_file)
+    process.stderr = log_file  # type: ignore[assignment]  # for stop() and the error below
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            err = process.stderr.read().decode() if process.stderr else ""
-            raise SystemExit(f"server exited early: {' '.join(command)}\n{err}")
+            log_file.seek(0)
+            raise SystemExit(f"server exited early: {' '.join(command)}\n{log_file.read().decode()}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return process
@@ -279,17 +283,18 @@ def fake_counts(api_url: str) -> dict[str, int]:
     return counts
 
 
-def wait_for_replies(
-    api_url: str, commands: int, events_answered: int, timeout: float = 60
-) -> tuple[int, int]:
-    """Wait (bounded) until the fake has seen the answers the listeners send after their acks."""
+def wait_for_replies(api_url: str, commands: int, timeout: float = 60) -> tuple[int, int]:
+    """Wait (bounded) until the fake has seen every command's answer, then until it goes quiet.
+
+    Passive replies have no fixed count: under load the bot drops those its small passive lane
+    cannot take (by design, see bot/slack/lanes.py), so the script waits for quiet instead.
+    """
     deadline = time.monotonic() + timeout
-    while True:
-        counts = fake_counts(api_url)
-        got = counts.get(RESPONSE_URL, 0), counts.get("chat.postMessage", 0)
-        if (got[0] >= commands and got[1] >= events_answered) or time.monotonic() > deadline:
-            return got
+    while fake_counts(api_url).get(RESPONSE_URL, 0) < commands and time.monotonic() < deadline:
         time.sleep(0.2)
+    settle(api_url, quiet=1.0)
+    counts = fake_counts(api_url)
+    return counts.get(RESPONSE_URL, 0), counts.get("chat.postMessage", 0)
 
 
 def start_fake() -> tuple[subprocess.Popen[str], str]:
@@ -384,8 +389,10 @@ def main() -> int:
         total = 2 * args.rounds * args.requests
         # smscode answers every command, and the message events with codes (2 of the 3 texts).
         expected_commands = 20 + total // 2 + args.sequential
-        expected_events = sum(1 for n in range(1, total, 2) if n % len(EVENT_TEXTS) != 1)
-        posted = wait_for_replies(api_url, expected_commands, expected_events)
+        expected_events = sum(  # the warm-up's events and the measured ones
+            1 for n in [*range(1, 40, 2), *range(1, total, 2)] if n % len(EVENT_TEXTS) != 1
+        )
+        posted = wait_for_replies(api_url, expected_commands)
     finally:
         for server in servers:
             stop(server)
@@ -415,7 +422,10 @@ def main() -> int:
             f"  ratio smscode/bare: p50 {statistics.median(ours) / statistics.median(theirs):.2f}  "
             f"p99 {percentile(ours, 99) / percentile(theirs, 99):.2f}"
         )
-    print(f"Work after the ack: {posted[0]} response_url answers, {posted[1]} thread replies (fake Slack)")
+    print(
+        f"Work after the ack: {posted[0]} of {expected_commands} response_url answers, {posted[1]} of "
+        f"{expected_events} passive thread replies (the rest dropped by the passive lane under load)"
+    )
     print(f"Slash command acknowledgement, {args.sequential} requests one at a time:")
     for name, values in sequential.items():
         print(

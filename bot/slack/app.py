@@ -23,6 +23,7 @@ from bot.catalog import Catalog
 from bot.render import render_error
 from bot.settings import Settings
 from bot.slack import actions, commands, events, shortcuts
+from bot.slack.lanes import PassiveLane
 from bot.slack.replies import (
     USER_SUBTYPES,
     CheckedRespond,
@@ -303,8 +304,19 @@ def build_client(settings: Settings) -> WebClient:
     return client
 
 
-def create_app(settings: Settings, catalog: Catalog, client: WebClient | None = None) -> App:
-    """Build a fresh Bolt app with every listener; no global state, so tests build their own."""
+def create_app(
+    settings: Settings,
+    catalog: Catalog,
+    client: WebClient | None = None,
+    *,
+    passive_lane: PassiveLane | None = None,
+) -> App:
+    """Build a fresh Bolt app with every listener; no global state, so tests build their own.
+
+    Explicit answers (commands, buttons, the shortcut, mentions) run on Bolt's listener executor;
+    passive replies to pasted logs on `passive_lane` (a default one unless given, e.g. by tests
+    that wait for it to drain).
+    """
     # Bolt logs whole request bodies (message text) at INFO, e.g. on a bad signature: its loggers
     # stay at WARNING unless DEBUG was asked for.
     bolt_logger = logging.getLogger("smscode.bolt")
@@ -329,5 +341,5 @@ def create_app(settings: Settings, catalog: Catalog, client: WebClient | None = 
     commands.register(app, catalog, settings)
     actions.register(app, catalog, settings)
     shortcuts.register(app, catalog, settings)
-    events.register(app, catalog, settings)
+    events.register(app, catalog, settings, passive_lane or PassiveLane())
     return app

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk.web import WebClient
 
 from bot.catalog import Catalog
@@ -15,6 +15,7 @@ from bot.matching import find_codes
 from bot.render import render_help, render_message
 from bot.results import Lookup, Match, Mode
 from bot.settings import Settings
+from bot.slack.lanes import PassiveLane
 from bot.slack.replies import (
     REPLIES_MAX_PAGES,
     REPLIES_PAGE,
@@ -22,6 +23,7 @@ from bot.slack.replies import (
     ThreadMemory,
     answer_metadata,
     answered_refs,
+    errors_to_handler,
     explained_above,
     is_own_message,
     mentions_bot,
@@ -193,11 +195,29 @@ class EventListeners:
         """Edits, deletions, joins, bot posts: acknowledged and ignored (unhandled would log and 404)."""
 
 
-def register(app: App, catalog: Catalog, settings: Settings) -> None:
+def passive_lane_middleware(lane: PassiveLane, listener: Callable[..., None]) -> Callable[..., BoltResponse]:
+    """Listener middleware: run `listener` on the passive lane instead of Bolt's executor.
+
+    It answers Slack's HTTP request itself (the 200 an event listener's auto-ack would give), so
+    the listener never takes one of the threads explicit answers use.
+    """
+    run = errors_to_handler(listener)
+
+    def to_passive_lane(req: BoltRequest, event: dict[str, Any]) -> BoltResponse:
+        lane.submit(lambda: run(req), f"channel={event.get('channel')} ts={event.get('ts')}")
+        return BoltResponse(status=200, body="")
+
+    return to_passive_lane
+
+
+def register(app: App, catalog: Catalog, settings: Settings, lane: PassiveLane) -> None:
     """Listen for app_mention and for message events (message.channels, message.groups)."""
     listeners = EventListeners(catalog, settings)
     app.event("app_mention")(listeners.handle_app_mention)
-    app.event("message", matchers=[lambda event: event.get("subtype") in USER_SUBTYPES])(
-        listeners.handle_message
-    )
+    # Pasted logs (passive) go to their own lane; mentions stay with the explicit answers.
+    app.event(
+        "message",
+        matchers=[lambda event: event.get("subtype") in USER_SUBTYPES],
+        middleware=[passive_lane_middleware(lane, listeners.handle_message)],
+    )(listeners.handle_message)
     app.event("message")(listeners.handle_message_other)

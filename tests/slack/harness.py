@@ -22,6 +22,7 @@ from bot.catalog import Catalog
 from bot.serve import build_wsgi_app
 from bot.settings import Settings
 from bot.slack.app import create_app
+from bot.slack.lanes import PassiveLane
 from tests.fake_slack import BOT_USER_ID, TEAM_ID, FakeSlack
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
@@ -64,10 +65,18 @@ class ServedApp:
 
     _ids = itertools.count(1)
 
-    def __init__(self, fake: FakeSlack, catalog: Catalog, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        fake: FakeSlack,
+        catalog: Catalog,
+        settings: Settings | None = None,
+        *,
+        passive_lane: PassiveLane | None = None,
+    ) -> None:
         self.fake = fake
         self.settings = settings or make_settings(fake)
-        self.app: App = create_app(self.settings, catalog)
+        self.passive_lane = passive_lane or PassiveLane()
+        self.app: App = create_app(self.settings, catalog, passive_lane=self.passive_lane)
         self._server = make_server(
             "127.0.0.1",
             0,
@@ -90,9 +99,11 @@ class ServedApp:
     def drain(self) -> None:
         """Wait until every listener started so far has finished (for "nothing was posted" checks).
 
-        Listeners run on the app's executor after the ack; shutting it down waits for them. The app
-        takes no further requests afterwards, so call this last in a test.
+        Listeners run after the ack, on the app's executor or (passive replies) on the passive lane;
+        shutting both down waits for them. The app takes no further requests afterwards, so call
+        this last in a test.
         """
+        self.passive_lane.shutdown(wait=True)
         self.app.listener_runner.listener_executor.shutdown(wait=True)  # type: ignore[attr-defined]
 
     # ----- raw requests

@@ -6,8 +6,10 @@ import logging
 
 import pytest
 
+from bot.catalog import Catalog
 from bot.render import render_error
 from bot.slack.app import CANNOT_POST, USER_MESSAGES
+from bot.slack.lanes import PassiveLane
 from tests.fake_slack import RESPONSE_URL, FakeSlack
 from tests.slack.checks import assert_clean
 from tests.slack.harness import CHANNEL, USER, ServedApp, mention, message
@@ -141,3 +143,52 @@ def test_a_slow_slack_never_delays_the_ack(served: ServedApp, fake: FakeSlack) -
     assert fake.calls("chat.postMessage") == []
     fake.wait_for(RESPONSE_URL)
     fake.wait_for("chat.postMessage")
+
+
+# ----- explicit answers never wait behind passive replies (QA W3)
+
+
+def test_an_explicit_answer_never_waits_behind_passive_replies(served: ServedApp, fake: FakeSlack) -> None:
+    # Two pasted logs while Slack is slow: before, they held both answer threads, and the
+    # /smscode below waited for one to come free.
+    fake.slow("chat.postMessage", 0.8, times=2)
+    for i in range(2):
+        served.event(message(LOG, ts=f"1700000029.00010{i}", channel=f"C0PASTE{i}"))
+    served.command("QPS_LIMIT_CONTROL", response_id="asked")
+    fake.wait_for(RESPONSE_URL)
+    # The fake records a call once its delay is over: no passive reply is through yet.
+    assert fake.calls("chat.postMessage") == []
+    fake.wait_for("chat.postMessage", count=2)  # the passive replies still go out, one after another
+
+
+def test_passive_replies_beyond_the_backlog_are_dropped_and_logged(
+    fake: FakeSlack, catalog: Catalog, caplog: pytest.LogCaptureFixture
+) -> None:
+    lane = PassiveLane(max_pending=2)
+    app = ServedApp(fake, catalog, passive_lane=lane)
+    try:
+        fake.slow("chat.postMessage", 0.5, times=1)
+        for i in range(5):
+            assert app.event(message(LOG, ts=f"1700000029.00020{i}", channel=f"C0BURST{i}")).status == 200
+        app.drain()
+    finally:
+        app.close()
+    assert len(fake.calls("chat.postMessage")) == 2
+    assert lane.dropped == 3
+    # One warning for the burst, not one per dropped reply.
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "dropped" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_a_passive_reply_that_waited_too_long_is_dropped(fake: FakeSlack, catalog: Catalog) -> None:
+    lane = PassiveLane(max_wait=0.2)
+    app = ServedApp(fake, catalog, passive_lane=lane)
+    try:
+        fake.slow("chat.postMessage", 0.5, times=1)
+        app.event(message(LOG, ts="1700000029.000300", channel="C0SLOW1"))
+        app.event(message(LOG, ts="1700000029.000301", channel="C0SLOW2"))  # waits 0.5 s behind the first
+        app.drain()
+    finally:
+        app.close()
+    assert len(fake.calls("chat.postMessage")) == 1
+    assert lane.dropped == 1
