@@ -9,12 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.catalog import Catalog
+from bot.catalog import Catalog, Outcome
 from bot.extract import extract
-from bot.matching import find_codes
+from bot.matching import SHARED_NAME_NOTE, find_codes
 from bot.normalize import normalize
 from bot.redact import mask_sensitive
-from bot.results import Mode
+from bot.results import How, Mode
 
 # Pieces of real pastes, so that generated text reaches the interesting branches, not only random letters.
 FRAGMENTS = [
@@ -55,6 +55,23 @@ FRAGMENTS = [
     "string(26) ",
     "'",
     '"',
+    # QA round 2: shared gateway names and signs of Alibaba, command ids, negations, unknown codes, chat
+    "SignatureDoesNotMatch",
+    "(InvalidAccessKeyId)",
+    "InternalError",
+    "aliyun",
+    "not alibaba",
+    "submit_sm_resp ",
+    "0x80000005",
+    "exit status ",
+    "UNDELIVERED",
+    " not delivered",
+    "isv.SMS_SIGN_NOT_REGISTERED",
+    "MK:0001",
+    "Message: ",
+    "系统错误",
+    "thanks ",
+    "https://x.example",
 ]
 
 pasty_text = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=20)), max_size=40).map("".join)
@@ -80,6 +97,39 @@ def test_find_codes_never_raises(catalog: Catalog, text: str, passive: bool) -> 
         assert match.count >= 1
     refs = [m.entry.ref for m in lookup.matches]
     assert len(refs) == len(set(refs))  # each entry once
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=pasty_text)
+def test_echoed_strings_are_masked(catalog: Catalog, text: str) -> None:
+    for mode in Mode:
+        lookup = find_codes(text, catalog, mode)
+        for echoed in [lookup.query, *lookup.tried, *lookup.unknown]:
+            assert mask_sensitive(echoed) == echoed
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=pasty_text)
+def test_guarded_answers(catalog: Catalog, text: str) -> None:
+    """A shared gateway name is kept in passive mode only with a sign of Alibaba, and explicit mode notes
+    "also used by other clouds" only without one: never both. Command ids are never statuses. A negated
+    question never gets a success by meaning."""
+    passive = find_codes(text, catalog, Mode.PASSIVE)
+    explicit = find_codes(text, catalog, Mode.EXPLICIT)
+    kept = {id(m.entry) for m in passive.matches if m.entry.shared_name}
+    for match in explicit.matches:
+        if id(match.entry) in kept:
+            assert SHARED_NAME_NOTE not in match.notes
+    for match in passive.matches + explicit.matches + explicit.suggestions:
+        written = match.matched_text.strip().casefold()
+        if match.how in (How.NUMERIC, How.RANGE) and written.startswith("0x"):
+            assert int(written, 16) < 0x80000000
+    if " not " in f" {normalize(text).casefold()} ":
+        assert all(
+            m.entry.outcome is not Outcome.SUCCESS
+            for m in explicit.matches + explicit.suggestions
+            if m.how is How.MEANING
+        )
 
 
 # --- linear time ---------------------------------------------------------------------------------
