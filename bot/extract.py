@@ -48,7 +48,9 @@ SNIPPET_CHARS = 120
 SMPP_NEAR_LINES = 3  # an SMPP word this close to a status number says the number is an SMPP status
 COMMAND_ID_BIT = 0x80000000  # set in every response command id; no command_status has it
 QUESTION_CHARS = 120  # "Alibaba SMPP error code 48": a one-line question this short may ask about a number
-MAX_CANDIDATES = 20_000  # token candidates kept from one input; a 200,000-character paste has about that many
+# Token candidates kept from one input: one per 10 characters of normalize's 1,000,000-character bound, so a
+# log with a code or two on every line is read to its end.
+MAX_CANDIDATES = 100_000
 MAX_TOKEN_CHARS = 120  # no code is longer; longer runs are base64, hashes or minified junk
 
 

@@ -605,9 +605,12 @@ class _Reader:
         self.suggest_only: set[str] = set()  # fuzzy keys whose close spellings may only be suggestions
         self._line_starts: list[int] | None = None
         self._hint_lines: dict[int, set[FamilyId]] | None = None
-        self._orders: dict[tuple[bool, int], list[FamilyId]] = {}
+        self._orders: dict[tuple[bool, int], list[FamilyId]] = {}  # by (receipt?, window version)
         self._alibaba: bool | None = None
         self._message_spans: list[tuple[int, int]] | None = None
+        self._window_counts: dict[FamilyId, int] = {}
+        self._window_line: int | None = None
+        self._window_version = 0
 
     @property
     def alibaba(self) -> bool:
@@ -652,10 +655,6 @@ class _Reader:
 
     def family_order(self, context: Context, line: int) -> list[FamilyId]:
         """Families the context points to, strongest first (ties keep FamilyId order)."""
-        memo = (context is Context.RECEIPT, line)
-        known = self._orders.get(memo)
-        if known is not None:
-            return known
         if self._hint_lines is None:
             hints: dict[int, set[FamilyId]] = {}
             for ln, keys in self.ex.keys_by_line.items():
@@ -669,16 +668,48 @@ class _Reader:
                 if low in ("isv.", "isp.") or cand.text.casefold().startswith("dysmsapi"):
                     hints.setdefault(cand.line, set()).add(FamilyId.CN_API)
             self._hint_lines = hints
+        counts = self._window(line)
+        memo = (context is Context.RECEIPT, self._window_version)
+        known = self._orders.get(memo)
+        if known is not None:
+            return known
         order: list[FamilyId] = []
         if context is Context.RECEIPT:
             order.append(FamilyId.SMPP_STATE)
-        counts: dict[FamilyId, int] = {}
-        for ln in range(line - HINT_NEAR_LINES, line + HINT_NEAR_LINES + 1):
-            for fam in self._hint_lines.get(ln, ()):
-                counts[fam] = counts.get(fam, 0) + 1
-        order += sorted(counts, key=lambda f: (-counts[f], _FAMILY_RANK[f]))
+        order += sorted((f for f, n in counts.items() if n > 0), key=lambda f: (-counts[f], _FAMILY_RANK[f]))
         self._orders[memo] = order
         return order
+
+    def _window(self, line: int) -> dict[FamilyId, int]:
+        """Family hints on the lines within HINT_NEAR_LINES of `line`, counted per family.
+
+        Codes are read in line order, so the window usually slides forward a line or two: the lines that
+        enter are added and those that leave are taken away, and a long paste costs O(lines), not
+        O(lines x window)."""
+        hints = self._hint_lines or {}
+        counts, last = self._window_counts, self._window_line
+        if last == line:
+            return counts
+        if last is not None and 0 < line - last <= 2 * HINT_NEAR_LINES:
+            delta: dict[FamilyId, int] = {}
+            for ln in range(last + 1, line + 1):
+                for fam in hints.get(ln + HINT_NEAR_LINES, ()):
+                    delta[fam] = delta.get(fam, 0) + 1
+                for fam in hints.get(ln - HINT_NEAR_LINES - 1, ()):
+                    delta[fam] = delta.get(fam, 0) - 1
+            changed = {f: d for f, d in delta.items() if d}
+            for fam, d in changed.items():
+                counts[fam] = counts.get(fam, 0) + d
+            if changed:  # the same hints in and out (a log of like lines): the order already known holds
+                self._window_version += 1
+        else:
+            counts.clear()
+            for ln in range(line - HINT_NEAR_LINES, line + HINT_NEAR_LINES + 1):
+                for fam in hints.get(ln, ()):
+                    counts[fam] = counts.get(fam, 0) + 1
+            self._window_version += 1
+        self._window_line = line
+        return counts
 
     def add(
         self,
