@@ -40,6 +40,7 @@ Masking twice changes nothing (the mask characters are neither digits nor letter
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 MASK = "•"
 HIDDEN = "****"
@@ -64,12 +65,13 @@ _ACCESS_KEY_ID = re.compile(
 _AFTER_KEY_ID = re.compile(
     r"((?:(?i:ltai)|STS\.|AKIA|ASIA)\*{4}[\"']?[ \t]{0,3}[,;:|/ ][ \t]{0,3}[\"']?)([A-Za-z0-9+/=]{16,400})"
 )
-_CREDENTIAL_KEY = (
-    r"[A-Za-z0-9_.\-]{0,40}?(?:secret|password|passwd|passphrase|pwd|token|api_?key|credential|signature)s?"
-    r"|sk|pass|pw"
+# The word that ends a secret-named key (`AccessKeySecret`, `x-acs-signature`); the short ones only alone.
+_CREDENTIAL_WORD = (
+    r"(?:secret|password|passwd|passphrase|pwd|token|api_?key|credential|signature)s?"
+    r"|(?<![A-Za-z0-9_.\-])(?:sk|pass|pw)"
 )
 _SECRET = re.compile(
-    rf"(?i)(?<![A-Za-z0-9_.\-])({_CREDENTIAL_KEY})"
+    rf"(?i)({_CREDENTIAL_WORD})"
     # `key = value`, `key => string(30) "value"`, or only spaces (`password hunter2`, `secret is 9fJk…`)
     r"(\]?[\"']?\]?[ \t]{0,5}(?:=>|[:=]|%3D)[ \t]{0,5}(?:string\(\d{1,6}\)[ \t]{0,3})?[\"']?"
     r"|[ \t]{1,3}(?:(?:is|was)[ \t]{1,3})?[\"']?)"
@@ -101,12 +103,12 @@ _HEX_ONLY = re.compile(r"(?:0[xX])?[0-9A-Fa-f]+(?:-(?:0[xX])?[0-9A-Fa-f]+)*")
 
 # --- phone numbers ----------------------------------------------------------------------------------------
 # A run of digit groups joined by one space, dot or hyphen, or in parentheses, optionally after `+`. It starts
-# only where no word, number, path or URL escape continues (a `%XX` escape itself counts as a start), and it
-# is possessive, so each run is read once; `_mask_number_run` decides what in it is a phone number.
-_NUMBER_RUN = re.compile(
-    r"(?:(?<=%[0-9A-Fa-f]{2})|(?<![A-Za-z0-9_.•%+/\\-]))"
-    r"\+?(?:\(\d++\)|\d++)(?:[ .\-]?+(?:\(\d++\)|\d++))*+"
-)
+# only where no word, number, path or URL escape continues, and it is possessive, so each run is read once;
+# `_mask_number_run` decides what in it is a phone number. `_ESCAPED_NUMBER_RUN` is the same run right after
+# a `%XX` escape (`PhoneNumbers%3D138…`), a second pass only for text with a `%` in it.
+_RUN_BODY = r"\+?(?:\(\d++\)|\d++)(?:[ .\-]?+(?:\(\d++\)|\d++))*+"
+_NUMBER_RUN = re.compile(r"(?<![A-Za-z0-9_.•%+/\\-])" + _RUN_BODY)
+_ESCAPED_NUMBER_RUN = re.compile(r"(?<=%[0-9A-Fa-f]{2})" + _RUN_BODY)
 # The label just before a number: `"To":"`, `[from:`, `mobile `, `PhoneNumbers%3D`, `手机：`, `tel. `.
 _LABEL_BEFORE = re.compile(
     r"(?:^|[^A-Za-z0-9_])([A-Za-z][A-Za-z0-9_]{0,40}|[\u3400-\u9fff]{1,6})"
@@ -261,7 +263,8 @@ def _is_phone(number: str, digits: int, label: str, after: str) -> bool:
     bare = "".join(ch for ch in number if ch.isdigit())
     if bare.startswith("000"):  # padded ids and PDU bytes; no phone number starts so
         return False
-    if after[:1] == ":" and after[1:2].isdigit():  # a clock time (08:15) or an address with a port
+    # a clock time (08:15) or an address with a port; a masked digit counts, so masking twice changes nothing
+    if after[:1] == ":" and (after[1:2].isdigit() or after[1:2] == MASK):
         return False
     if _UNIT_AFTER.match(after):
         return False
@@ -269,7 +272,7 @@ def _is_phone(number: str, digits: int, label: str, after: str) -> bool:
         return digits >= MIN_LABELLED_DIGITS
     first, second = after[:1], after[1:2]
     glued = (first.isascii() and first.isalnum()) or first in ("_", MASK)
-    if glued or (first in ("-", ".") and second.isascii() and second.isalnum()):
+    if glued or (first in ("-", ".") and ((second.isascii() and second.isalnum()) or second == MASK)):
         return False  # part of an identifier (`6591234567abc`, `12345678-5F60-…`)
     if number.startswith("+"):
         return digits >= MIN_LABELLED_DIGITS
@@ -282,13 +285,17 @@ def _is_phone(number: str, digits: int, label: str, after: str) -> bool:
 def _mask_number_run(match: re.Match[str]) -> str:
     """Mask the phone numbers in one run of digit groups (see the module docstring for the rules)."""
     run = match.group(0)
+    if len(run) < MIN_LABELLED_DIGITS:  # most runs: too few digits to be a phone number by any rule
+        return run
     text = match.string
     start, end = match.span()
     words = run.split(" ")
     counts = [sum(ch.isdigit() for ch in word) for word in words]
     after = text[end : end + 12]
     # the seconds of a clock time (`08:15:02 …`) start a run but are not part of a number
-    after_time = start >= 2 and text[start - 1] == ":" and text[start - 2].isdigit()
+    after_time = (
+        start >= 2 and text[start - 1] == ":" and (text[start - 2].isdigit() or text[start - 2] == MASK)
+    )
     # a byte dump (`00 00 00 2f 00 00 00 04 …`) is many one- or two-digit groups: none of them is a number
     dump = sum(count <= 2 for count in counts) > MAX_PAIRS
     out: list[str] = []
@@ -347,10 +354,40 @@ def _hide_token(match: re.Match[str]) -> str:
     return token
 
 
-def _hide_secret_value(match: re.Match[str]) -> str:
+def _key_before(text: str, end: int) -> str:
+    """The identifier that ends at `end` (up to 40 characters of it)."""
+    start = end
+    while start > max(0, end - 40) and (text[start - 1].isalnum() or text[start - 1] in "_.-"):
+        start -= 1
+    return text[start:end]
+
+
+def _replace_values(pattern: re.Pattern[str], text: str, hide: Callable[[re.Match[str]], str | None]) -> str:
+    """`pattern.sub(hide, text)`, except that a match `hide` declines (None) is searched again from its value.
+
+    The value is the pattern's last group; a declined value may itself be a key (`password password x1`),
+    so it gets its own turn, and masking twice changes nothing. Each search starts further on: linear.
+    """
+    out: list[str] = []
+    pos = 0
+    while (match := pattern.search(text, pos)) is not None:
+        replacement = hide(match)
+        if replacement is None:
+            resume = match.start(pattern.groups)
+            out.append(text[pos:resume])
+            pos = resume
+        else:
+            out.append(text[pos : match.start()])
+            out.append(replacement)
+            pos = match.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _hide_secret_value(match: re.Match[str]) -> str | None:
     key, separator, value = match.group(1), match.group(2), match.group(3)
-    if _ERROR_NAME.match(key):
-        return match.group(0)
+    if _ERROR_NAME.match(_key_before(match.string, match.end(1))):
+        return None
     if separator.strip(" \t\"'") in ("", "is", "was"):  # `password hunter2`: only a value that looks like one
         core = value.rstrip(".!?:")
         if (
@@ -361,26 +398,26 @@ def _hide_secret_value(match: re.Match[str]) -> str:
             or "." in core
             or _HEX_WORD.fullmatch(core)
         ):
-            return match.group(0)
+            return None
         return key + separator + HIDDEN + value[len(core) :]
     return key + separator + HIDDEN
 
 
-def _hide_after_key_id(match: re.Match[str]) -> str:
+def _hide_after_key_id(match: re.Match[str]) -> str | None:
     value = match.group(2)
     if any(ch.isdigit() for ch in value) and any(ch.isalpha() for ch in value):
         return match.group(1) + HIDDEN
-    return match.group(0)
+    return None
 
 
 def _keep_key_hide_value(match: re.Match[str]) -> str:
     return match.group(1) + HIDDEN
 
 
-def _hide_bearer(match: re.Match[str]) -> str:
+def _hide_bearer(match: re.Match[str]) -> str | None:
     if any(ch.isdigit() for ch in match.group(2)):
         return match.group(1) + HIDDEN
-    return match.group(0)
+    return None
 
 
 def _hide_slack_token(match: re.Match[str]) -> str:
@@ -432,20 +469,22 @@ def mask_sensitive(text: str) -> str:
     if "authorization" in low:
         text = _AUTHORIZATION.sub(_keep_key_hide_value, text)
     if "bearer" in low or "basic" in low:
-        text = _BEARER.sub(_hide_bearer, text)
+        text = _replace_values(_BEARER, text, _hide_bearer)
     if "eyJ" in text:
         text = _JWT.sub(HIDDEN, text)
     if any(word in low for word in _SECRET_WORDS):
-        text = _SECRET.sub(_hide_secret_value, text)
+        text = _replace_values(_SECRET, text, _hide_secret_value)
     if any(word in low for word in _KEY_ID_WORDS):
         text = _ACCESS_KEY_ID.sub(_hide_key_id, text)
         if "****" in text:
-            text = _AFTER_KEY_ID.sub(_hide_after_key_id, text)
+            text = _replace_values(_AFTER_KEY_ID, text, _hide_after_key_id)
     if "@" in text:
         text = _EMAIL.sub(_hide_email, text)
     if _MIN_TOKEN.search(text):
         text = _TOKEN.sub(_hide_token, text)
     text = _NUMBER_RUN.sub(_mask_number_run, text)
+    if "%" in text:
+        text = _ESCAPED_NUMBER_RUN.sub(_mask_number_run, text)
     if _ELEVEN_DIGITS.search(text):
         text = _CN_MOBILE.sub(_mask_phone, text)
     return text
