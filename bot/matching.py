@@ -830,8 +830,11 @@ class _Reader:
         if ":" in text and is_carrier_status(text):
             self.unknown.setdefault(cand.folded, cand)
             return
-        keyed = cand.context in _UNKNOWN_CONTEXTS and not text.isdigit()
-        if keyed and (self.explicit or is_code_shaped(text)):
+        # a code's shape, not a verification code or a word under a "code" key (TemplateParam={"code":"ab12"})
+        keyed = cand.context in _UNKNOWN_CONTEXTS and (
+            is_code_shaped(text) or (text.isupper() and sum(c.isalpha() for c in text) >= 4)
+        )
+        if keyed:
             self.unknown.setdefault(cand.folded, cand)
             self.suggest_only.add(cand.folded)
         elif text[3:4] == "." and text[:3].casefold() in ("isv", "isp") and len(text) > 5:

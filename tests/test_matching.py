@@ -758,3 +758,18 @@ def test_echoes_are_masked_before_they_are_cut(catalog: Catalog) -> None:
     question = "why does +447000000012 never get my sms when the balance is fine and sender id ok"
     for match in find_codes(question, catalog, E).suggestions + find_codes(question, catalog, E).matches:
         assert "7000000" not in match.matched_text
+
+
+@pytest.mark.parametrize(
+    ("text", "unknown"),
+    [
+        ('TemplateParam={"code":"ab12cd"}', []),  # a verification code under a "code" key
+        ('{"code":"A1B2C3"}', []),
+        ("code=whatever", []),
+        ('{"Code":"NOROUTE2"}', ["NOROUTE2"]),
+        ("stat:NOROUTE2 err:000", ["NOROUTE2"]),
+        ("code=QPS_LIMIT_CONTROL", []),
+    ],
+)
+def test_what_counts_as_an_unknown_code(catalog: Catalog, text: str, unknown: list[str]) -> None:
+    assert find_codes(text, catalog, E).unknown == unknown
