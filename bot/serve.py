@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import sys
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.catalog import CatalogError, load_catalog
 from bot.settings import Settings, describe_settings_error
@@ -130,14 +131,57 @@ def run_gunicorn(wsgi_app: WSGIApplication, options: dict[str, Any]) -> int:
     return 0
 
 
-def run_socket_mode(app: App, settings: Settings) -> int:
-    """Connect to Slack over a WebSocket; no public URL, no HTTP server."""
+class StartupError(Exception):
+    """A start-up check failed: `message` is the one line to print, `status` the exit status."""
+
+    def __init__(self, message: str, status: int = 2) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class _Silenced(logging.Filter):
+    """Drops every record: slack-sdk logs a failed first connection as an ERROR before raising it,
+    and start-up reports that failure itself, in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+def connect_socket_mode(app: App, settings: Settings) -> SocketModeHandler:
+    """Open the Socket Mode connection once, as a start-up check: a refused app token is one line."""
     token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
-    handler = SocketModeHandler(app, app_token=token)
-    log.info("connecting to Slack in Socket Mode")
+    socket_log = logging.getLogger("smscode.socket")
+    # As quiet as Bolt's own loggers (see create_app): reconnects and failures still show.
+    socket_log.setLevel(logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING)
+    handler = SocketModeHandler(app, app_token=token, logger=socket_log)
+    silenced = _Silenced()
+    socket_log.addFilter(silenced)
     try:
-        handler.start()  # type: ignore[no-untyped-call]  # blocks; reconnects on its own
+        handler.connect()  # type: ignore[no-untyped-call]  # apps.connections.open, then the WebSocket
+    except SlackApiError as error:
+        handler.close()  # type: ignore[no-untyped-call]
+        code = error.response.get("error") or f"HTTP {error.response.status_code}"
+        raise StartupError(f"Slack refused SLACK_APP_TOKEN ({code}): check the app-level token") from None
+    except Exception as error:  # network, TLS, an unexpected answer: still one line, not a traceback
+        handler.close()  # type: ignore[no-untyped-call]
+        raise StartupError(
+            f"cannot open a Socket Mode connection via {settings.slack_api_url}: {type(error).__name__}: "
+            f"{str(error)[:200]}",
+            status=1,
+        ) from None
+    finally:
+        socket_log.removeFilter(silenced)
+    return handler
+
+
+def run_socket_mode(handler: SocketModeHandler) -> int:
+    """Serve over the open WebSocket until stopped; slack-sdk reconnects by itself."""
+    log.info("connected to Slack in Socket Mode")
+    try:
+        threading.Event().wait()
     except KeyboardInterrupt:
+        pass
+    finally:
         handler.close()  # type: ignore[no-untyped-call]
     return 0
 
@@ -203,11 +247,17 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"Slack refused SLACK_BOT_TOKEN: {str(error)[:200]}")
     except (SlackClientError, URLError, OSError) as error:
         return _fail(f"cannot reach Slack at {settings.slack_api_url}: {error}", status=1)
+    handler = None
+    if socket_mode:
+        try:
+            handler = connect_socket_mode(app, settings)
+        except StartupError as error:
+            return _fail(str(error), status=error.status)
     # Configured once start-up checks have passed: until then, failures are the one line above.
     configure_logging(settings.log_level)
     log.info("catalogue: %d codes; mode: %s", len(catalog), "socket" if socket_mode else "http")
-    if socket_mode:
-        return run_socket_mode(app, settings)
+    if handler is not None:
+        return run_socket_mode(handler)
     log.info(
         "serving HTTP on port %d at %s (one process, %d threads)",
         settings.port,

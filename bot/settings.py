@@ -52,6 +52,21 @@ class Settings(BaseSettings):
         # WebClient joins method names with urljoin, which drops a last path segment without "/".
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # A bot token (xoxb-) here is the usual mix-up; Slack would refuse it only at connection time.
+        if (
+            value is not None
+            and value.get_secret_value()
+            and not value.get_secret_value().startswith("xapp-")
+        ):
+            raise ValueError(
+                "must be an app-level token starting with xapp- (Basic Information -> App-Level Tokens, "
+                "scope connections:write), not a bot or user token"
+            )
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:

@@ -103,6 +103,40 @@ def test_a_refused_token_is_one_line(
     assert "xoxb-revoked" not in err
 
 
+@pytest.mark.parametrize("token", ["xoxb-1-2-abc", "xoxp-1-2-abc", "not-a-token"])
+def test_an_app_token_of_the_wrong_kind_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fake: FakeSlack, token: str
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_APP_TOKEN", token)
+    monkeypatch.setenv("SLACK_API_URL", fake.api_url)  # nothing may reach the real Slack, pass or fail
+    assert main(["--socket"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "SLACK_APP_TOKEN" in err
+    assert "xapp-" in err
+    assert token not in err
+    assert "Traceback" not in err
+    assert fake.calls() == []  # refused before any call to Slack
+
+
+def test_a_refused_app_token_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fake: FakeSlack
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-revoked")
+    monkeypatch.setenv("SLACK_API_URL", fake.api_url)
+    fake.fail("apps.connections.open", "invalid_auth")
+    assert main(["--socket"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith("smscode serve: Slack refused SLACK_APP_TOKEN (invalid_auth)")
+    assert "xapp-1-revoked" not in err
+    assert "Traceback" not in err
+    [opened] = fake.calls("apps.connections.open")
+    assert opened.headers.get("Authorization") == "Bearer xapp-1-revoked"  # the app token, not the bot's
+
+
 # ----- the real thing: `smscode serve` under gunicorn, as a subprocess
 
 
