@@ -334,9 +334,11 @@ _SMPP_MARK = re.compile(
     r")"
 )
 # A Chinese carrier's status-report code: two capital letters (or SMGPERR), a colon and 3-4 digits.
-_CARRIER_TAIL = re.compile(r":(\d{3,4})(?![0-9A-Za-z])")
-_CARRIER_HEAD = re.compile(r"[A-Z]{2}|SMGPERR")
 _CARRIER = re.compile(r"(?:[A-Z]{2}|SMGPERR):\d{3,4}")
+# Found from their colon (a literal, so the search runs at C speed), then checked backwards in Python.
+_CARRIER_TAIL = re.compile(r":\d{3,4}(?![0-9A-Za-z])")
+_CARRIER_HEADS = ("SMGPERR", "")  # the long head first; "" stands for two capital letters
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 # "error code 48", "Alibaba SMPP error code 48?", "status: 13": a short question ending on one number
 _QUESTION_NUMBER = re.compile(
     r"(?i)(?<![a-z0-9_])(?:code|error|errcode|errorcode|status)[ \t]*[:=#]?[ \t]*"
@@ -494,17 +496,28 @@ def _prev_word(text: str, start: int) -> str:
     return fold_key(found.group(1)) if found else ""
 
 
-def _read_carrier(
-    text: str, start: int, end: int, key: str, ctx: Context | None
-) -> tuple[int, str, Context | None] | None:
-    """A carrier status-report code (`MK:0001`) starting at `start`: its end, and a code context when the
-    word before it names a code (`err_code MK:0001`)."""
-    tail = _CARRIER_TAIL.match(text, end)
-    if tail is None:
-        return None
+def _carrier_spans(text: str) -> dict[int, int]:
+    """Where carrier status-report codes (`MK:0001`, `SMGPERR:1234`) start, and where they end."""
+    spans: dict[int, int] = {}
+    for tail in _CARRIER_TAIL.finditer(text):
+        colon = tail.start()
+        for head in _CARRIER_HEADS:
+            start = colon - (len(head) or 2)
+            word = text[max(start, 0) : colon]
+            if start < 0 or not (word == head if head else (word.isupper() and word.isalpha())):
+                continue
+            if start == 0 or text[start - 1] not in _WORD_CHARS:
+                spans[start] = tail.end()
+            break
+    return spans
+
+
+def _carrier_context(text: str, start: int, key: str, ctx: Context | None) -> tuple[str, Context | None]:
+    """A carrier status-report code (`MK:0001`) is in a code context after a word that names a code
+    (`err_code MK:0001`), as after a key."""
     if ctx is None and _is_code_word(_prev_word(text, start)):
-        key, ctx = "errcode", Context.KEY
-    return tail.end(), key, ctx
+        return "errcode", Context.KEY
+    return key, ctx
 
 
 def _is_code_word(word: str) -> bool:
@@ -538,7 +551,7 @@ def extract(
     text: str,
     *,
     vocabulary: Container[str] | None = None,
-    keep_unknown: Callable[[str], bool] = is_fuzzy_worthy,
+    keep_unknown: Callable[[str], object] = is_fuzzy_worthy,
     limit: int = MAX_CANDIDATES,
 ) -> Extraction:
     """Read every candidate and fact from normalised `text` (see the module docstring).
@@ -756,7 +769,7 @@ def _read_tokens(
     receipts: list[tuple[int, int]],
     *,
     vocabulary: Container[str] | None,
-    keep_unknown: Callable[[str], bool],
+    keep_unknown: Callable[[str], object],
     limit: int,
 ) -> None:
     """Every word-like token, classified by the context it sits in."""
@@ -765,6 +778,7 @@ def _read_tokens(
     whole = text.strip()
     in_receipt = _Spans(receipts)
     in_link = _Spans([m.span() for m in _URL.finditer(text)] if "://" in text else [])
+    carriers = _carrier_spans(text) if ":" in text else {}
     append = out.candidates.append
     keyed_at = value_key.get
     asked = _asked_number(out, whole)
@@ -778,11 +792,10 @@ def _read_tokens(
         tok = m.group()
         keyed = keyed_at(start)
         key, ctx = keyed if keyed is not None else ("", None)
-        if text.startswith(":", end) and _CARRIER_HEAD.fullmatch(tok):
-            carrier = _read_carrier(text, start, end, key, ctx)
-            if carrier is not None:
-                end, key, ctx = carrier
-                tok = text[start:end]
+        if carriers and start in carriers:  # MK:0001 is one token, not a word and a number
+            end = carriers[start]
+            tok = text[start:end]
+            key, ctx = _carrier_context(text, start, key, ctx)
         number: int | None = None
         radix = 10
         if "0" <= tok[0] <= "9":

@@ -227,8 +227,10 @@ class CodeIndex:
         self.alibaba_numbers: dict[int, Entry] = {}
         self.short_forms: dict[str, list[Entry]] = {}  # folded 7-letter receipt words (undeliv)
         fuzzy: dict[str, list[tuple[Entry, How]]] = {}
+        shaped: set[str] = set()  # folded codes and aliases written like codes (QPS_LIMIT_CONTROL, isv.X)
         for entry in catalog:
             own = fold_code(entry.code)
+            shaped.update(fold_code(c) for c in (entry.code, *entry.aliases) if is_code_shaped(c))
             _add(self.exact, own, entry)
             self._add_phrase(entry.code, entry, How.EXACT, None)
             if entry.value_range is None:
@@ -259,11 +261,11 @@ class CodeIndex:
             if entry.short_form:
                 _add(self.short_forms, fold_code(entry.short_form), entry)
         self.ranges.sort(key=lambda r: (r[1] - r[0], r[0]))  # narrowest range first
-        # A long paste's free words worth keeping besides code-shaped ones (extract's vocabulary): the first
-        # words of multi-word codes and messages. An ordinary word that is also a code (ok, expired) is
-        # dropped: in a paste it counts only in a code context, and values of code keys are always kept.
-        # So 17,000 lines of "request N ok" cannot use up the candidate cap before the real code.
-        self.vocabulary = frozenset(self.phrases)
+        # A long paste's free words worth keeping (extract's vocabulary): codes and aliases shaped like
+        # codes, and the first words of multi-word codes and messages. An ordinary word that is also a code
+        # (ok, expired) is not: in a paste it counts only in a code context, and values of code keys are
+        # always kept. So 17,000 lines of "request N ok" cannot use up the candidate cap before the code.
+        self.vocabulary = frozenset(self.phrases) | frozenset(shaped)
         self.fuzzy_keys = list(fuzzy)
         self.fuzzy_targets = [fuzzy[k] for k in self.fuzzy_keys]
         # for completing a code typed short of its end: keys in order, and whether each is an entry's own code
@@ -799,7 +801,7 @@ class _Reader:
         Read in a receipt, and in explicit mode for a capitalised word, never for a lower-case one.
         """
         word = cand.text
-        if len(word) <= 7 or not word.isalpha():
+        if len(word) <= 7 or cand.folded[:7] not in self.index.short_forms or not word.isalpha():
             return False
         if cand.context is not Context.RECEIPT and not (self.explicit and word.isupper()):
             return False
@@ -824,9 +826,14 @@ class _Reader:
         `isv.`/`isp.` name unless a near spelling of it is a confident typo. Called for every unmatched word
         of a paste, so the common case (a free word) is decided first and cheaply.
         """
-        if cand.in_url:
-            return
         text = cand.text
+        if cand.in_url or (
+            not self.explicit
+            and cand.context not in _UNKNOWN_CONTEXTS
+            and text[3:4] != "."
+            and ":" not in text
+        ):
+            return  # passive: a free word that is no isv./isp. name or carrier status can only be a word
         if ":" in text and is_carrier_status(text):
             self.unknown.setdefault(cand.folded, cand)
             return
@@ -1348,9 +1355,8 @@ def find_codes(text: str, catalog: Catalog, mode: Mode = Mode.EXPLICIT) -> Looku
     extraction = extract(
         normalized.text,
         vocabulary=None if short else index.vocabulary,
-        # passive mode has no fuzzy step: a free word matters only if it is code-shaped or a glued or enum
-        # form of a code may be in it
-        keep_unknown=is_fuzzy_worthy if mode is Mode.EXPLICIT else _worth_keeping_passive,
+        # passive mode has no fuzzy step: an unknown word matters only if a glued or enum form may match
+        keep_unknown=is_fuzzy_worthy if mode is Mode.EXPLICIT else has_other_forms,
     )
     reader = _Reader(extraction, index, mode)
     fuzzy_queue: dict[str, Candidate] = {}
@@ -1388,10 +1394,6 @@ def find_codes(text: str, catalog: Catalog, mode: Mode = Mode.EXPLICIT) -> Looku
         ][:MAX_UNKNOWN],
         truncated=normalized.truncated,
     )
-
-
-def _worth_keeping_passive(word: str) -> bool:
-    return is_code_shaped(word) or has_other_forms(word)
 
 
 def _settle_words(reader: _Reader) -> None:
