@@ -92,7 +92,7 @@ intl-receipt), then FamilyId order.
 What was looked up (`Lookup.tried`, shown when nothing matched) lists only words that survive masking of the
 text around them, so `AccessKeySecret=…` or `john.smith@…` never come back one token at a time.
 
-All work is linear in the input, and bounded: the input is cut at 200,000 characters, tokens at
+All work is linear in the input, and bounded: the input is cut at `bot.normalize.MAX_INPUT_CHARS`, tokens at
 `MAX_CANDIDATES`, fuzzy look-ups at `MAX_FUZZY_LOOKUPS`, occurrences of one message at `MAX_MESSAGE_HITS`.
 """
 
