@@ -62,6 +62,11 @@ def _codes(matches: Sequence[Match]) -> list[str]:
     return list(dict.fromkeys(match.entry.code for match in matches))
 
 
+def _by_a_bot(event: dict[str, Any]) -> bool:
+    """Written by a bot or an app (bot_id; a workflow's bot_profile; the bot_message subtype)."""
+    return bool(event.get("bot_id") or event.get("bot_profile") or event.get("subtype") == "bot_message")
+
+
 def _in_thread(event: dict[str, Any]) -> bool:
     """A reply inside a thread (a thread's parent has thread_ts == ts)."""
     return bool(event.get("thread_ts")) and event.get("thread_ts") != event.get("ts")
@@ -105,7 +110,7 @@ class EventListeners:
         self.memory = ThreadMemory(ttl=THREAD_MEMORY_TTL)
 
     def handle_app_mention(self, event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        if event.get("bot_id") or event.get("subtype") == "bot_message":
+        if _by_a_bot(event):
             # Another bot mentioning this one (an alert template, a relay): answering could loop.
             log.info(
                 "mention by a bot ignored (channel=%s bot=%s)", event.get("channel"), event.get("bot_id")
@@ -152,7 +157,7 @@ class EventListeners:
         if not self.settings.smscode_passive_replies:
             return
         if (
-            event.get("bot_id")
+            _by_a_bot(event)
             or not event.get("user")
             or is_own_message(event, context.bot_user_id, context.bot_id)
         ):

@@ -119,6 +119,7 @@ def test_a_pasted_log_gets_exactly_one_threaded_reply(served: ServedApp, fake: F
             id="other-bot-message",
         ),
         pytest.param(message(LOG, ts="5", user="U0OTHERBOT", bot_id="B0OTHER"), id="other-bot-plain"),
+        pytest.param(message(LOG, ts="5.1", user="U0FLOW", bot_profile={"id": "B0FLOW"}), id="workflow-bot"),
         pytest.param(
             {
                 "type": "message",
@@ -278,8 +279,9 @@ def test_a_retry_after_a_failed_connection_is_answered(served: ServedApp, fake: 
 def test_a_mention_by_another_bot_is_not_answered(served: ServedApp, fake: FakeSlack) -> None:
     by_bot = {**mention("QPS_LIMIT_CONTROL", ts="1700000030.000100"), "bot_id": "B0OTHER"}
     as_bot_message = {**by_bot, "ts": "1700000030.000200", "subtype": "bot_message"}
-    assert served.event(by_bot).status == 200
-    assert served.event(as_bot_message).status == 200
+    by_workflow = {**mention("QPS_LIMIT_CONTROL", ts="1700000030.000300"), "bot_profile": {"id": "B0FLOW"}}
+    for event in (by_bot, as_bot_message, by_workflow):
+        assert served.event(event).status == 200
     served.drain()
     assert fake.posts() == []
 
