@@ -112,7 +112,7 @@ class FakeSlack:
 
     def start(self) -> FakeSlack:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="fake-slack", daemon=True
+            target=self._server.serve_forever, args=(0.01,), name="fake-slack", daemon=True
         )
         self._thread.start()
         return self

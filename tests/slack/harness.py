@@ -86,7 +86,7 @@ class ServedApp:
         )
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="app-under-test", daemon=True
+            target=self._server.serve_forever, args=(0.01,), name="app-under-test", daemon=True
         )
         self._thread.start()
 
