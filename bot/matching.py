@@ -103,7 +103,7 @@ import itertools
 import math
 import re
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1211,7 +1211,8 @@ class _Merged:
             self.notes.append(text)
 
 
-def _merge(hits: list[_Hit]) -> list[_Merged]:
+def _merge(hits: list[_Hit], original_line: Callable[[int], int]) -> list[_Merged]:
+    """One item per entry; `original_line` maps a line of the read text to the input's (for a cut input)."""
     merged: dict[int, _Merged] = {}
     for hit in hits:
         key = id(hit.entry)
@@ -1227,7 +1228,7 @@ def _merge(hits: list[_Hit]) -> list[_Merged]:
             item.lines.append(hit.line)
             if len(item.evidence) < MAX_EVIDENCE:
                 snippet = hit.snippet_of.snippet if hit.snippet_of is not None else mask_sensitive(hit.text)
-                item.evidence.append(Evidence(hit.line, snippet))
+                item.evidence.append(Evidence(original_line(hit.line), snippet))
     return list(merged.values())
 
 
@@ -1256,7 +1257,8 @@ def _to_match(item: _Merged) -> Match:
     )
 
 
-def _assemble(reader: _Reader) -> tuple[list[Match], list[Match]]:
+def _assemble(reader: _Reader, input_line: Callable[[int], int]) -> tuple[list[Match], list[Match]]:
+    """Matches and suggestions, best first; `input_line` gives the input's line of a read line (evidence)."""
     hits = reader.hits
     if reader.explicit and any(not h.wordy for h in hits if h.origin == "code"):
         # the question holds a real code: an ordinary word beside it ("is this ok?") is not asked about
@@ -1276,7 +1278,7 @@ def _assemble(reader: _Reader) -> tuple[list[Match], list[Match]]:
         return i < len(code_lines) and code_lines[i] <= line + MESSAGE_NEAR_LINES
 
     alone = [h for h in message_hits if id(h.entry) not in code_entries and not code_near(h.line)]
-    merged = _merge(code_hits)
+    merged = _merge(code_hits, input_line)
     by_entry = {id(m.entry): m for m in merged}
     flow_lines = {f.line for f in reader.ex.facts if f.kind == "flow"}
     written_on: dict[int, str] = {}
@@ -1291,16 +1293,16 @@ def _assemble(reader: _Reader) -> tuple[list[Match], list[Match]]:
             if note:
                 explained.add((id(hit.entry), id(hit.message)))
                 target.note(note)
-    for item in _merge(sorted(alone, key=lambda h: h.start)):
+    for item in _merge(sorted(alone, key=lambda h: h.start), input_line):
         item.note(_message_note(item.first, alone=True))
         merged.append(item)
         by_entry[id(item.entry)] = item
     confident = [m for m in merged if m.group == 0]
     if not confident:
         fuzzy_hits = [h for h in hits if h.origin == "fuzzy"]
-        merged += _merge(sorted(fuzzy_hits, key=lambda h: (h.start, -h.score)))
+        merged += _merge(sorted(fuzzy_hits, key=lambda h: (h.start, -h.score)), input_line)
         if not fuzzy_hits:
-            merged += _merge([h for h in hits if h.origin == "meaning"])
+            merged += _merge([h for h in hits if h.origin == "meaning"], input_line)
     merged.sort(key=_order_key)
     _attach_facts(reader.ex.facts, merged, written_on, reader.index.alibaba_numbers)
 
@@ -1309,7 +1311,7 @@ def _assemble(reader: _Reader) -> tuple[list[Match], list[Match]]:
     if reader.explicit:
         pool = [h for h in reader.suggestions if id(h.entry) not in taken]
         pool.sort(key=lambda h: (-h.score, h.start, h.family_rank))
-        suggestions = _merge(pool)[:MAX_SUGGESTIONS]
+        suggestions = _merge(pool, input_line)[:MAX_SUGGESTIONS]
     return [_to_match(m) for m in merged], [_to_match(m) for m in suggestions]
 
 
@@ -1378,7 +1380,7 @@ def find_codes(text: str, catalog: Catalog, mode: Mode = Mode.EXPLICIT) -> Looku
             ):
                 reader.read_meaning(extraction.text)
     _settle_shared_names(reader)
-    matches, suggestions = _assemble(reader)
+    matches, suggestions = _assemble(reader, normalized.original_line)
     survives = _Survival(extraction.text)
     return Lookup(
         query=mask_sensitive(normalized.text.strip()[: QUERY_CHARS + MASK_MARGIN])[:QUERY_CHARS],
@@ -1393,6 +1395,7 @@ def find_codes(text: str, catalog: Catalog, mode: Mode = Mode.EXPLICIT) -> Looku
             if survives(c)
         ][:MAX_UNKNOWN],
         truncated=normalized.truncated,
+        dropped_chars=normalized.dropped_chars,
     )
 
 
@@ -1529,4 +1532,6 @@ def lookup_to_dict(lookup: Lookup, catalog: Catalog) -> dict[str, Any]:
         "matches": [match_to_dict(m, catalog) for m in lookup.matches],
         "suggestions": [match_to_dict(m, catalog) for m in lookup.suggestions],
         "unknown": list(lookup.unknown),
+        "truncated": lookup.truncated,
+        "dropped_chars": lookup.dropped_chars,
     }

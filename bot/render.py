@@ -466,8 +466,14 @@ def _payload(text: str, blocks: list[dict[str, Any]]) -> dict[str, Any]:
     return {"text": mrkdwn.fallback(text, TARGET_TOP_TEXT), "blocks": blocks}
 
 
-def _truncated_note() -> str:
-    return ":scissors: Your text was very long, so I read only its first part."
+def _truncated_note(lookup: Lookup) -> str:
+    """The input was cut in the middle (`bot.normalize`): its beginning and its end were both read."""
+    # a Share value from before the count was carried says only that something was cut
+    skipped = f"{lookup.dropped_chars:,} characters" if lookup.dropped_chars > 0 else "part of it"
+    return (
+        ":scissors: Your text was very long, so I read its beginning and its end "
+        f"and skipped {skipped} in the middle."
+    )
 
 
 def render_entry(
@@ -536,7 +542,7 @@ def _several_blocks(lookup: Lookup, catalog: Catalog) -> _Blocks:
     out = _Blocks()
     out.add(SectionBlock(text=_md(f"*{_summary(lookup)}*")))
     if lookup.truncated:
-        out.extend(_context(_truncated_note()))
+        out.extend(_context(_truncated_note(lookup)))
     shown = lookup.matches[:MAX_SHOWN]
     for i, match in enumerate(shown):
         item = _item(match, catalog)
@@ -566,7 +572,7 @@ def _full_blocks(lookup: Lookup, catalog: Catalog) -> _Blocks:
             intro = f"*{_summary(lookup)}*"
         out.add(SectionBlock(text=_md(intro)))
     if lookup.truncated:
-        out.extend(_context(_truncated_note()))
+        out.extend(_context(_truncated_note(lookup)))
     for i, match in enumerate(lookup.matches):
         if i:
             out.add(DividerBlock())
@@ -701,7 +707,7 @@ def _no_match_blocks(lookup: Lookup) -> _Blocks:
         out.extend(_sections([_mrkdwn_line(line) for line in _unknown_lines(lookup)]))
     out.extend(_sections([_mrkdwn_line(line) for line in _no_match_lines(lookup)]))
     if lookup.truncated:
-        out.extend(_context(_truncated_note()))
+        out.extend(_context(_truncated_note(lookup)))
     out.extend(_sections([_mrkdwn_line(line) for line in _how_to_ask()]))
     return out
 
@@ -756,7 +762,7 @@ def render_message(lookup: Lookup, catalog: Catalog, *, shareable: bool = False)
         match = lookup.matches[0]
         blocks = _Blocks()
         if lookup.truncated:
-            blocks.extend(_context(_truncated_note()))
+            blocks.extend(_context(_truncated_note(lookup)))
         blocks.extend(_answer_blocks(_answer(match.entry, catalog, match)))
         blocks.extend(tail)
         return _payload(_fallback_single(match.entry, catalog), blocks.fitted())
@@ -894,6 +900,8 @@ def share_value(lookup: Lookup) -> str:
             "s": [s.entry.ref for s in lookup.suggestions[:MAX_SUGGESTIONS]],
             "t": [mrkdwn.plain(t, TRIED_LIMIT) for t in lookup.tried[:n_tried]],
         }
+        if lookup.dropped_chars:
+            data["d"] = lookup.dropped_chars
         value = _dump(data)
         if len(value) <= MAX_BUTTON_VALUE:
             return value
@@ -954,6 +962,7 @@ def lookup_from_share_value(value: str, catalog: Catalog) -> Lookup:
             suggestions=suggestions,
             tried=[str(t) for t in data.get("t", [])],
             truncated=bool(data.get("x", 0)),
+            dropped_chars=max(0, int(data.get("d", 0))),
         )
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return empty
@@ -1065,7 +1074,7 @@ def render_text(lookup: Lookup, catalog: Catalog) -> str:
     Where the Slack answer explains how to ask in Slack, the terminal explains the command line."""
     lines: list[str] = []
     if lookup.truncated:
-        lines += [mrkdwn.clean(_truncated_note().split(" ", 1)[1]), ""]
+        lines += [*_wrap(mrkdwn.clean(_truncated_note(lookup).split(" ", 1)[1])), ""]
     if _by_meaning_only(lookup):
         lines += _related_text(lookup, catalog)
     elif lookup.matches and len(lookup.matches) <= MAX_FULL:

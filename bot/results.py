@@ -63,7 +63,8 @@ class Lookup:
     # codes written where a code belongs ("Code": "…", err_code, an isv./isp. name) that are not in the
     # catalogue, masked; their close spellings are only ever suggestions
     unknown: list[str] = field(default_factory=list)
-    truncated: bool = False  # the input was longer than the bound and was cut
+    truncated: bool = False  # the input was longer than the bound and was cut (its middle left out)
+    dropped_chars: int = 0  # how many characters of the input's middle were left out when it was cut
 
     @property
     def found(self) -> bool:

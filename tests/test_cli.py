@@ -49,6 +49,7 @@ def test_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "--json", "--passive", "stat:UNDELIV err:000"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert {"matches", "suggestions"} <= set(data)  # matching may add keys (unknown codes)
+    assert data["unknown"] == [] and data["truncated"] is False and data["dropped_chars"] == 0
     match = data["matches"][0]
     assert match["family"] == "smpp-state"
     assert match["code"] == "UNDELIVERABLE"

@@ -525,6 +525,23 @@ def test_megabyte_input_is_cut_and_reported(catalog: Catalog) -> None:
     assert refs(lookup) == ["intl-api:QPS_LIMIT_CONTROL", "intl-api:AMOUNT_NOT_ENOUGH"]
 
 
+def test_cut_input_gives_the_inputs_line_numbers_and_what_was_left_out(catalog: Catalog) -> None:
+    # the kept tail's lines are numbered as in the paste, not as in the shortened text
+    filler = [f"2026-11-20 08:15:02 INFO request {n} ok" for n in range(40_000)]
+    text = "\n".join(["code=QPS_LIMIT_CONTROL", *filler, "code=AMOUNT_NOT_ENOUGH"])
+    assert len(text) > 1_500_000
+    lookup = find_codes(text, catalog, P)
+    assert refs(lookup) == ["intl-api:QPS_LIMIT_CONTROL", "intl-api:AMOUNT_NOT_ENOUGH"]
+    assert [m.evidence[0].line for m in lookup.matches] == [1, len(filler) + 2]
+    assert lookup.truncated
+    assert abs(lookup.dropped_chars - (len(text) - 1_000_000)) <= 10_000
+    data = lookup_to_dict(lookup, catalog)
+    assert data["truncated"] is True and data["dropped_chars"] == lookup.dropped_chars
+    assert [m["evidence"][0]["line"] for m in data["matches"]] == [1, len(filler) + 2]
+    whole = lookup_to_dict(find_codes("code=QPS_LIMIT_CONTROL", catalog, P), catalog)
+    assert whole["truncated"] is False and whole["dropped_chars"] == 0
+
+
 def test_index_is_built_once_per_catalogue(catalog: Catalog) -> None:
     assert index_for(catalog) is index_for(catalog)
     assert isinstance(index_for(catalog), CodeIndex)
@@ -547,7 +564,7 @@ def test_fold_message_and_phrase_words() -> None:
 
 def test_json_shape(catalog: Catalog) -> None:
     data = lookup_to_dict(find_codes("stat:UNDELIV err:000", catalog, E), catalog)
-    assert set(data) == {"matches", "suggestions", "unknown"}
+    assert set(data) == {"matches", "suggestions", "unknown", "truncated", "dropped_chars"}
     assert data["unknown"] == []
     (match,) = data["matches"]
     assert set(match) == {

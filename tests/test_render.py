@@ -486,16 +486,40 @@ def test_five_hundred_codes(catalog: Catalog) -> None:
         )
         for i in range(500)
     ]
-    lookup = Lookup(query="x" * 40_000, mode=Mode.PASSIVE, matches=matches, truncated=True)
+    lookup = Lookup(
+        query="x" * 40_000, mode=Mode.PASSIVE, matches=matches, truncated=True, dropped_chars=1_234_567
+    )
     payload = render_message(lookup, catalog, shareable=True)
     assert_safe(payload)
     assert len(buttons(payload, ACTION_DETAILS)) == render.MAX_SHOWN
     text = all_text(payload)
     assert "…and 490 more: `" in text
-    assert "read only its first part" in text
+    note = "read its beginning and its end and skipped 1,234,567 characters in the middle"
+    assert note in text
     terminal = render_text(lookup, catalog)
     assert_terminal(terminal)
     assert "and 490 more" in terminal
+    assert note in " ".join(terminal.split())
+
+
+def test_cut_note_in_every_answer_shape_and_after_a_share(catalog: Catalog) -> None:
+    # the middle of a long paste is cut (bot.normalize): the note says the end was read too, and how much
+    # was skipped, whether one, several or no codes were found
+    entry = catalog.get("intl-api", "QPS_LIMIT_CONTROL")
+    assert entry is not None
+    note = "read its beginning and its end and skipped 2,000 characters in the middle"
+    for matches in ([], [match(entry)], [match(e) for e in list(catalog)[:12]]):
+        lookup = Lookup(query="x", mode=Mode.EXPLICIT, matches=matches, truncated=True, dropped_chars=2000)
+        assert note in all_text(render_message(lookup, catalog)), len(matches)
+        assert note in " ".join(render_text(lookup, catalog).split()), len(matches)
+        assert "first part" not in all_text(render_message(lookup, catalog))
+    shared = Lookup(query="x", mode=Mode.EXPLICIT, matches=[match(entry)], truncated=True, dropped_chars=2000)
+    again = lookup_from_share_value(share_value(shared), catalog)
+    assert again.truncated and again.dropped_chars == 2000
+    # a value from before the count was carried still says the middle was cut
+    old = lookup_from_share_value(json.dumps({"v": 1, "m": "explicit", "x": 1, "r": [entry.ref]}), catalog)
+    assert old.truncated and old.dropped_chars == 0
+    assert "skipped part of it in the middle" in all_text(render_message(old, catalog))
 
 
 # --- unsure and no match -------------------------------------------------------------------------
