@@ -72,7 +72,7 @@ def build_wsgi_app(app: App) -> WSGIApplication:
             return [b"method not allowed\n"]
         if path == EVENTS_PATH:
             if signing_headers_malformed(environ):
-                log.warning("refused a request with malformed signing headers")
+                log.info("refused a request with malformed signing headers")  # as Bolt logs bad signatures
                 start_response(
                     "401 Unauthorized",
                     [
