@@ -9,7 +9,9 @@ This module knows the *shapes* of pastes, not the catalogue. It reports:
   free text;
 - SMPP `command_status` numbers, read only where a status is meant: a status-named key (`command_status: 13`,
   `command_status 0x58`), `Status (1032)`, python-smpplib's `(11) submit_sm_resp`, a hex value whose nearest
-  preceding word names a status (`Negative response 0000000b`, `NACK/0x00000045`). Command ids, sequence
+  preceding word names a status (`Negative response 0000000b`, `NACK/0x00000045`). In a status context
+  exactly 8 hex digits are hex with or without `0x` (`command_status=00000058` is 0x58, as SMPP logs print
+  it); shorter runs of digits are decimal (`command_status 13`). Command ids, sequence
   numbers, pointers, line numbers, lengths (`string(26)`), `Permits:N`, HTTP statuses, `err:000` and receipt
   `Status":"2"` are therefore never candidates;
 - values of message-named keys (`Message`, `msg`, `sub_msg`, `ErrorDescription`, …), so a known message text
@@ -242,7 +244,12 @@ _TOKEN = re.compile(
     rf"(?<!{_RUN})(?:[A-Za-z_][A-Za-z0-9_]*(?:[.\-][A-Za-z0-9_]+)*"
     rf"|0[xX][0-9A-Fa-f]{{1,8}}(?!{_RUN})|[0-9A-Fa-f]{{8}}(?!{_RUN}))"
 )
-_NUMBER_AT = re.compile(r"(0[xX][0-9A-Fa-f]{1,8}|\d{1,10})(?![A-Za-z0-9_])")
+# SMPP logs print command_status as 8 hex digits without `0x` (`command_status=0000000b`, `00000058`); in a
+# status context such a run is hex, tried before a decimal run so `00000058` is 0x58, not 58. It must hold a
+# digit, so a word such as `deadface` is not a number. Shorter runs of digits are decimal (`Status (1032)`).
+_HEX8 = r"(?=[A-Fa-f]*[0-9])[0-9A-Fa-f]{8}"
+_HEX8_RUN = re.compile(_HEX8)
+_NUMBER_AT = re.compile(rf"(0[xX][0-9A-Fa-f]{{1,8}}|{_HEX8}(?![A-Za-z0-9_])|\d{{1,10}})(?![A-Za-z0-9_])")
 _HEXISH = re.compile(r"[0-9A-Fa-f\-]+")
 _HEX_STATUS = re.compile(r"0[xX]([0-9A-Fa-f]{1,8})|([0-9A-Fa-f]{8})")
 
@@ -295,8 +302,9 @@ NOT_STATUS_WORDS = frozenset(
 )
 # Decimal statuses in the forms libraries print: "command_status 13", "command_status=0x58" (also covered by
 # keys, but here without a separator), "Status (1032)", python-smpplib "(11) submit_sm_resp: …".
-_STATUS_AFTER = re.compile(rb"[ \t]*(?:[:=][ \t]*)?(0x[0-9a-f]{1,8}|\d{1,10})\b")  # after command_status
-_STATUS_PAREN = re.compile(rb"[ \t]*\([ \t]*(0x[0-9a-f]{1,8}|\d{1,10})[ \t]*\)")  # after Status
+_HEX8_LOWER = rb"(?=[a-f]*[0-9])[0-9a-f]{8}\b"  # `_HEX8` in the ASCII-lowered bytes
+_STATUS_AFTER = re.compile(rb"[ \t]*(?:[:=][ \t]*)?(0x[0-9a-f]{1,8}|" + _HEX8_LOWER + rb"|\d{1,10})\b")
+_STATUS_PAREN = re.compile(rb"[ \t]*\([ \t]*(0x[0-9a-f]{1,8}|" + _HEX8_LOWER + rb"|\d{1,10})[ \t]*\)")
 _RESP_BEFORE = re.compile(rb"\([ \t]*(\d{1,10})[ \t]*\)[ \t]*[a-z_]{0,30}$")  # before _resp
 _COMMAND_BEFORE = re.compile(rb"(?<![a-z0-9_])(?:command|cmd)[_ ]?$")  # before status
 
@@ -481,10 +489,13 @@ def _message_value(text: str, start: int, quote: str) -> tuple[str, int]:
 
 
 def _hex_or_dec(spelling: str) -> tuple[int, int] | None:
+    """A status number's value and radix: `0x…` and exactly 8 hex digits (`_HEX8`) are hex, else decimal."""
     s = spelling.strip()
     try:
         if s[:2].lower() == "0x":
             return int(s[2:], 16), 16
+        if len(s) == 8 and _HEX8_RUN.fullmatch(s):
+            return int(s, 16), 16
         return int(s, 10), 10
     except ValueError:
         return None
@@ -536,6 +547,8 @@ def _asked_number(out: Extraction, whole: str) -> Candidate | None:
         if found is None:
             return None
         start, end = found.span(1)
+    if end - start == 8 and not whole.isdigit():
+        return None  # "status 00000058": 8 digits after a status word are hex, read with the other tokens
     value = int(text[start:end])
     if value >= COMMAND_ID_BIT or any(c.start == start for c in out.candidates):
         return None  # a command id, or already read as a status ("status (13)")

@@ -109,6 +109,21 @@ def test_message_values_are_candidates() -> None:
         ("deliver_sm_resp 0x80000005", set()),
         ("command_status: 0x80000004", set()),
         ("submit_sm_resp (0x80000004) status=0x0000000b", {(11, Context.STATUS)}),
+        # SMPP logs print command_status as 8 hex digits without 0x: in a status context that is hex,
+        # whatever the separator and whether or not a letter is among the digits
+        ("command_status=00000058", {(0x58, Context.STATUS)}),
+        ("command_status: 00000058", {(0x58, Context.STATUS)}),
+        ("command_status 00000058", {(0x58, Context.STATUS)}),
+        ("command_status=0000000b", {(11, Context.STATUS)}),
+        ('{"command_status": "0000000B"}', {(11, Context.STATUS)}),
+        ("command_status 0000000B", {(11, Context.STATUS)}),
+        ("submit_sm_resp status 00000058", {(0x58, Context.STATUS)}),
+        ("Status (00000058)", {(0x58, Context.STATUS)}),
+        ("cmd_status=00000045 NACK", {(0x45, Context.STATUS)}),
+        # shorter or longer runs of digits stay decimal
+        ("command_status=0000058", {(58, Context.STATUS)}),
+        ("command_status=0000000058", {(58, Context.STATUS)}),
+        ("command_status=58", {(58, Context.STATUS)}),
         # a short question about one number
         ("Alibaba SMPP error code 48", {(48, Context.NUMBER)}),
         ("what is error code 48?", {(48, Context.NUMBER)}),

@@ -190,6 +190,13 @@ TRICKY = [
     ),
     ("java-enum-constant", P, "SmsErrorCode.QPS_LIMIT_CONTROL", ["intl-api:QPS_LIMIT_CONTROL"]),
     ("name-and-hex-together", P, "ESME_RTHROTTLED (0x00000058)", ["smpp-status:ESME_RTHROTTLED"]),
+    # command_status as SMPP logs print it, 8 hex digits without 0x: 00000058 is 0x58, not a reserved 58
+    ("hex-status-no-prefix", P, "submit_sm_resp command_status=00000058", ["smpp-status:ESME_RTHROTTLED"]),
+    ("hex-status-no-prefix-asked", E, "command_status=00000058", ["smpp-status:ESME_RTHROTTLED"]),
+    ("hex-status-letter-key", E, "command_status=0000000b", ["smpp-status:ESME_RINVDSTADR"]),
+    ("hex-status-letter-space", E, "command_status 0000000B", ["smpp-status:ESME_RINVDSTADR"]),
+    ("hex-status-after-word", E, "submit_sm_resp status 00000058", ["smpp-status:ESME_RTHROTTLED"]),
+    ("decimal-status-stays-decimal", E, "command_status=58", ["smpp-status:Reserved 0x00000035-0x0000003F"]),
     (
         "question-beside-code",
         E,
@@ -523,6 +530,13 @@ def test_megabyte_input_is_cut_and_reported(catalog: Catalog) -> None:
     lookup = find_codes(text, catalog, P)
     assert lookup.truncated
     assert refs(lookup) == ["intl-api:QPS_LIMIT_CONTROL", "intl-api:AMOUNT_NOT_ENOUGH"]
+
+
+def test_eight_hex_digits_after_a_status_word_are_not_also_asked_as_decimal(catalog: Catalog) -> None:
+    # "status 00000058" is 0x58; reading it as decimal 58 too offered a reserved range beside the answer
+    lookup = find_codes("submit_sm_resp status 00000058", catalog, E)
+    assert refs(lookup) == ["smpp-status:ESME_RTHROTTLED"]
+    assert lookup.suggestions == []
 
 
 def test_cut_input_gives_the_inputs_line_numbers_and_what_was_left_out(catalog: Catalog) -> None:
