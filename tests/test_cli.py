@@ -45,6 +45,15 @@ def test_words_are_joined(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["matches"][0]["code"] == "QPS_LIMIT_CONTROL"
 
 
+def test_readme_names_every_json_key(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "--json", "--passive", "stat:UNDELIV err:000"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    described = readme.split("`--json` prints", 1)[1].split("\n## ", 1)[0]
+    for key in (*data, *data["matches"][0]):
+        assert f'"{key}"' in described, key
+
+
 def test_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "--json", "--passive", "stat:UNDELIV err:000"]) == 0
     data = json.loads(capsys.readouterr().out)
