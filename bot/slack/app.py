@@ -6,7 +6,6 @@ import logging
 import socket
 import threading
 from collections.abc import Callable, Hashable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.error import URLError
 
@@ -23,7 +22,7 @@ from bot.catalog import Catalog
 from bot.render import render_error
 from bot.settings import Settings
 from bot.slack import actions, commands, events, shortcuts
-from bot.slack.lanes import PassiveLane
+from bot.slack.lanes import AnswerPool
 from bot.slack.replies import (
     USER_SUBTYPES,
     CheckedRespond,
@@ -309,14 +308,15 @@ def create_app(
     catalog: Catalog,
     client: WebClient | None = None,
     *,
-    passive_lane: PassiveLane | None = None,
+    answer_pool: AnswerPool | None = None,
 ) -> App:
     """Build a fresh Bolt app with every listener; no global state, so tests build their own.
 
-    Explicit answers (commands, buttons, the shortcut, mentions) run on Bolt's listener executor;
-    passive replies to pasted logs on `passive_lane` (a default one unless given, e.g. by tests
-    that wait for it to drain).
+    Answers run after the ack on `answer_pool` (SMSCODE_LISTENER_THREADS threads unless one is
+    given, e.g. by tests that wait for it to drain): explicit answers (commands, buttons, the
+    shortcut, mentions) first, passive replies to pasted logs only with a thread to spare.
     """
+    pool = answer_pool or AnswerPool(workers=settings.smscode_listener_threads)
     # Bolt logs whole request bodies (message text) at INFO, e.g. on a bad signature: its loggers
     # stay at WARNING unless DEBUG was asked for.
     bolt_logger = logging.getLogger("smscode.bolt")
@@ -330,9 +330,7 @@ def create_app(
         ),
         # Acknowledge first, work afterwards: the listener runs on the executor after ack().
         process_before_response=False,
-        listener_executor=ThreadPoolExecutor(
-            max_workers=settings.smscode_listener_threads, thread_name_prefix="smscode-listener"
-        ),
+        listener_executor=pool,
         logger=bolt_logger,
         before_authorize=make_verified_marker(settings.slack_api_url),
     )
@@ -341,5 +339,5 @@ def create_app(
     commands.register(app, catalog, settings)
     actions.register(app, catalog, settings)
     shortcuts.register(app, catalog, settings)
-    events.register(app, catalog, settings, passive_lane or PassiveLane())
+    events.register(app, catalog, settings, pool)
     return app

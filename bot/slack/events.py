@@ -15,7 +15,7 @@ from bot.matching import find_codes
 from bot.render import render_help, render_message
 from bot.results import Lookup, Match, Mode
 from bot.settings import Settings
-from bot.slack.lanes import PassiveLane
+from bot.slack.lanes import AnswerPool
 from bot.slack.replies import (
     REPLIES_MAX_PAGES,
     REPLIES_PAGE,
@@ -200,29 +200,30 @@ class EventListeners:
         """Edits, deletions, joins, bot posts: acknowledged and ignored (unhandled would log and 404)."""
 
 
-def passive_lane_middleware(lane: PassiveLane, listener: Callable[..., None]) -> Callable[..., BoltResponse]:
-    """Listener middleware: run `listener` on the passive lane instead of Bolt's executor.
+def passive_middleware(pool: AnswerPool, listener: Callable[..., None]) -> Callable[..., BoltResponse]:
+    """Listener middleware: queue `listener` as passive work instead of as one of Bolt's listeners.
 
-    It answers Slack's HTTP request itself (the 200 an event listener's auto-ack would give), so
-    the listener never takes one of the threads explicit answers use.
+    It answers Slack's HTTP request itself (the 200 an event listener's auto-ack would give); the
+    pool runs the reply only when no explicit answer is waiting, and drops it when its backlog is
+    full.
     """
     run = errors_to_handler(listener)
 
-    def to_passive_lane(req: BoltRequest, event: dict[str, Any]) -> BoltResponse:
-        lane.submit(lambda: run(req), f"channel={event.get('channel')} ts={event.get('ts')}")
+    def to_passive_queue(req: BoltRequest, event: dict[str, Any]) -> BoltResponse:
+        pool.submit_passive(lambda: run(req), f"channel={event.get('channel')} ts={event.get('ts')}")
         return BoltResponse(status=200, body="")
 
-    return to_passive_lane
+    return to_passive_queue
 
 
-def register(app: App, catalog: Catalog, settings: Settings, lane: PassiveLane) -> None:
+def register(app: App, catalog: Catalog, settings: Settings, pool: AnswerPool) -> None:
     """Listen for app_mention and for message events (message.channels, message.groups)."""
     listeners = EventListeners(catalog, settings)
     app.event("app_mention")(listeners.handle_app_mention)
-    # Pasted logs (passive) go to their own lane; mentions stay with the explicit answers.
+    # Pasted logs are passive work (after every explicit answer); mentions are explicit.
     app.event(
         "message",
         matchers=[lambda event: event.get("subtype") in USER_SUBTYPES],
-        middleware=[passive_lane_middleware(lane, listeners.handle_message)],
+        middleware=[passive_middleware(pool, listeners.handle_message)],
     )(listeners.handle_message)
     app.event("message")(listeners.handle_message_other)

@@ -22,7 +22,7 @@ from bot.catalog import Catalog
 from bot.serve import build_wsgi_app
 from bot.settings import Settings
 from bot.slack.app import create_app
-from bot.slack.lanes import PassiveLane
+from bot.slack.lanes import AnswerPool
 from tests.fake_slack import BOT_USER_ID, TEAM_ID, FakeSlack
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
@@ -71,12 +71,12 @@ class ServedApp:
         catalog: Catalog,
         settings: Settings | None = None,
         *,
-        passive_lane: PassiveLane | None = None,
+        answer_pool: AnswerPool | None = None,
     ) -> None:
         self.fake = fake
         self.settings = settings or make_settings(fake)
-        self.passive_lane = passive_lane or PassiveLane()
-        self.app: App = create_app(self.settings, catalog, passive_lane=self.passive_lane)
+        self.pool = answer_pool or AnswerPool(workers=self.settings.smscode_listener_threads)
+        self.app: App = create_app(self.settings, catalog, answer_pool=self.pool)
         self._server = make_server(
             "127.0.0.1",
             0,
@@ -99,12 +99,10 @@ class ServedApp:
     def drain(self) -> None:
         """Wait until every listener started so far has finished (for "nothing was posted" checks).
 
-        Listeners run after the ack, on the app's executor or (passive replies) on the passive lane;
-        shutting both down waits for them. The app takes no further requests afterwards, so call
-        this last in a test.
+        Listeners and passive replies run after the ack on the app's answer pool; shutting it down
+        waits for them. The app takes no further requests afterwards, so call this last in a test.
         """
-        self.passive_lane.shutdown(wait=True)
-        self.app.listener_runner.listener_executor.shutdown(wait=True)  # type: ignore[attr-defined]
+        self.pool.shutdown(wait=True)
 
     # ----- raw requests
 

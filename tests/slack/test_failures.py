@@ -9,7 +9,7 @@ import pytest
 from bot.catalog import Catalog
 from bot.render import render_error
 from bot.slack.app import CANNOT_POST, USER_MESSAGES
-from bot.slack.lanes import PassiveLane
+from bot.slack.lanes import AnswerPool
 from tests.fake_slack import RESPONSE_URL, FakeSlack
 from tests.slack.checks import assert_clean
 from tests.slack.harness import CHANNEL, USER, ServedApp, mention, message
@@ -164,8 +164,8 @@ def test_an_explicit_answer_never_waits_behind_passive_replies(served: ServedApp
 def test_passive_replies_beyond_the_backlog_are_dropped_and_logged(
     fake: FakeSlack, catalog: Catalog, caplog: pytest.LogCaptureFixture
 ) -> None:
-    lane = PassiveLane(max_pending=2)
-    app = ServedApp(fake, catalog, passive_lane=lane)
+    lane = AnswerPool(max_passive_pending=2)
+    app = ServedApp(fake, catalog, answer_pool=lane)
     try:
         fake.slow("chat.postMessage", 0.5, times=1)
         for i in range(5):
@@ -181,8 +181,8 @@ def test_passive_replies_beyond_the_backlog_are_dropped_and_logged(
 
 
 def test_a_passive_reply_that_waited_too_long_is_dropped(fake: FakeSlack, catalog: Catalog) -> None:
-    lane = PassiveLane(max_wait=0.2)
-    app = ServedApp(fake, catalog, passive_lane=lane)
+    lane = AnswerPool(max_wait=0.2)
+    app = ServedApp(fake, catalog, answer_pool=lane)
     try:
         fake.slow("chat.postMessage", 0.5, times=1)
         app.event(message(LOG, ts="1700000029.000300", channel="C0SLOW1"))
