@@ -200,7 +200,9 @@ class EventListeners:
         """Edits, deletions, joins, bot posts: acknowledged and ignored (unhandled would log and 404)."""
 
 
-def passive_middleware(pool: AnswerPool, listener: Callable[..., None]) -> Callable[..., BoltResponse]:
+def passive_middleware(
+    pool: AnswerPool, listener: Callable[..., None], *, enabled: bool = True
+) -> Callable[..., BoltResponse]:
     """Listener middleware: queue `listener` as passive work instead of as one of Bolt's listeners.
 
     It answers Slack's HTTP request itself (the 200 an event listener's auto-ack would give); the
@@ -210,7 +212,8 @@ def passive_middleware(pool: AnswerPool, listener: Callable[..., None]) -> Calla
     run = errors_to_handler(listener)
 
     def to_passive_queue(req: BoltRequest, event: dict[str, Any]) -> BoltResponse:
-        pool.submit_passive(lambda: run(req), f"channel={event.get('channel')} ts={event.get('ts')}")
+        if enabled:
+            pool.submit_passive(lambda: run(req), f"channel={event.get('channel')} ts={event.get('ts')}")
         return BoltResponse(status=200, body="")
 
     return to_passive_queue
@@ -224,6 +227,9 @@ def register(app: App, catalog: Catalog, settings: Settings, pool: AnswerPool) -
     app.event(
         "message",
         matchers=[lambda event: event.get("subtype") in USER_SUBTYPES],
-        middleware=[passive_middleware(pool, listeners.handle_message)],
+        # Switched off (SMSCODE_PASSIVE_REPLIES=false): acknowledged, never queued.
+        middleware=[
+            passive_middleware(pool, listeners.handle_message, enabled=settings.smscode_passive_replies)
+        ],
     )(listeners.handle_message)
     app.event("message")(listeners.handle_message_other)
