@@ -964,8 +964,8 @@ def lookup_from_share_value(value: str, catalog: Catalog) -> Lookup:
             truncated=bool(data.get("x", 0)),
             dropped_chars=max(0, int(data.get("d", 0))),
         )
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
-        return empty
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError):
+        return empty  # OverflowError: a crafted 1e400 in a number field
 
 
 # --- terminal -------------------------------------------------------------------------------------

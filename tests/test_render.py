@@ -926,3 +926,19 @@ def test_smpp_state_answer_links_alibaba_docs(catalog: Catalog) -> None:
     assert "|Alibaba Cloud docs>" in text
     assert "Documentation: SMPP" not in text
     assert "Alibaba Cloud docs: https://" in " ".join(render_text(one(entry), catalog).split())
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '{"v": 1, "m": "explicit", "r": [["intl-api:OK", 1e400, "exact", 1e400, "", [], []]]}',
+        '{"v": 1, "m": "explicit", "r": [], "d": 1e400}',
+        '{"v": 1, "m": "martian"}',
+        "",
+        "null",
+        "[]",
+    ],
+)
+def test_a_crafted_share_value_gives_an_empty_answer_not_an_error(catalog: Catalog, value: str) -> None:
+    again = lookup_from_share_value(value, catalog)
+    assert again.found is False or all(m.entry is not None for m in again.matches)
