@@ -160,6 +160,8 @@ def explain(args: argparse.Namespace) -> int:
     text = _read_stdin(sys.stdin) if not words or words == ["-"] else " ".join(words)
     mode = Mode.PASSIVE if args.passive else Mode.EXPLICIT
     lookup = find_codes(text, catalog, mode=mode)
+    if mode is Mode.PASSIVE and not lookup.found and not (args.json or args.blocks):
+        return _finish(EXIT_NOT_FOUND)  # read unasked and found nothing: quiet, as the bot is in a channel
     return _finish(EXIT_FOUND if lookup.found else EXIT_NOT_FOUND, _render(lookup, catalog, args))
 
 

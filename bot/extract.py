@@ -216,11 +216,11 @@ MESSAGE_KEYS = frozenset(
         "details",
     }
 )
-_RECEIPT_KEYS = frozenset({"stat", "dlrstatus"})
+RECEIPT_KEYS = frozenset({"stat", "dlrstatus"})
 
 
 def _key_context(folded: str) -> Context | None:
-    if folded in _RECEIPT_KEYS:
+    if folded in RECEIPT_KEYS:
         return Context.RECEIPT
     if folded in CODE_KEYS:
         return Context.KEY

@@ -110,6 +110,7 @@ from typing import Any
 from bot.catalog import Catalog, Entry, FamilyId, KnownMessage, Outcome
 from bot.extract import (
     MESSAGE_KEYS,
+    RECEIPT_KEYS,
     Candidate,
     Context,
     Extraction,
@@ -590,7 +591,6 @@ _FRAME_WORDS = (
     "we i got get getting see seeing"
 )
 _FRAME = frozenset(_FRAME_WORDS.split())
-_UNKNOWN_CONTEXTS = frozenset({Context.KEY, Context.RECEIPT})
 
 
 class _Reader:
@@ -827,18 +827,18 @@ class _Reader:
         of a paste, so the common case (a free word) is decided first and cheaply.
         """
         text = cand.text
-        if cand.in_url or (
-            not self.explicit
-            and cand.context not in _UNKNOWN_CONTEXTS
-            and text[3:4] != "."
-            and ":" not in text
-        ):
+        # A code field: a code key, or a receipt's `stat:` label. A capitalised word that merely stands on a
+        # receipt line (DEBUG, SMSC, INFO on a Kannel DLR line) is read as a possible state, not a field.
+        in_field = cand.context is Context.KEY or (
+            cand.context is Context.RECEIPT and (cand.key in RECEIPT_KEYS or cand.key in ("status", "state"))
+        )
+        if cand.in_url or (not self.explicit and not in_field and text[3:4] != "." and ":" not in text):
             return  # passive: a free word that is no isv./isp. name or carrier status can only be a word
         if ":" in text and is_carrier_status(text):
             self.unknown.setdefault(cand.folded, cand)
             return
         # a code's shape, not a verification code or a word under a "code" key (TemplateParam={"code":"ab12"})
-        keyed = cand.context in _UNKNOWN_CONTEXTS and (
+        keyed = in_field and (
             is_code_shaped(text) or (text.isupper() and sum(c.isalpha() for c in text) >= 4)
         )
         if keyed:

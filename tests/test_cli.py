@@ -269,3 +269,15 @@ def test_explain_does_not_import_slack_transport() -> None:
 
 def test_console_script_is_declared() -> None:
     assert 'smscode = "bot.cli:main"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_passive_with_nothing_found_prints_nothing() -> None:
+    # --passive is how the bot reads a channel unasked; with nothing to say it says nothing (status 1)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "explain", "--passive"],
+        input="hey, ok lets meet at the deploy",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (1, "")

@@ -804,3 +804,17 @@ def test_echoes_are_masked_before_they_are_cut(catalog: Catalog) -> None:
 )
 def test_what_counts_as_an_unknown_code(catalog: Catalog, text: str, unknown: list[str]) -> None:
     assert find_codes(text, catalog, E).unknown == unknown
+
+
+@pytest.mark.parametrize(
+    ("text", "unknown"),
+    [
+        ("2024 DEBUG Kannel: SMSC[ali] deliver_sm", []),  # capitalised log words on a receipt line
+        ("ERROR DLR timeout HTTP 504", []),
+        ("INFO DLR received", []),
+        ("stat:FOOBAR err:000", ["FOOBAR"]),  # a stat: field holding a word we do not know
+        ("[status:WEIRDO] dlr", ["WEIRDO"]),
+    ],
+)
+def test_unknown_codes_come_only_from_code_fields(catalog: Catalog, text: str, unknown: list[str]) -> None:
+    assert find_codes(text, catalog, E).unknown == unknown
