@@ -729,6 +729,11 @@ class _Reader:
     ) -> list[_Hit]:
         order: list[FamilyId] = []
         written = cand.text if text is None else text
+        if context is Context.RECEIPT and cand.key in RECEIPT_KEYS:
+            # a `stat:` field holds an SMPP message state: the receipt code spelled alike (expired) is
+            # only a "see also" there, not a second finding
+            states = [e for e in entries if e.family is FamilyId.SMPP_STATE]
+            entries = states or entries
         several = len({e.family for e in entries}) > 1
         if several or context is Context.RECEIPT:
             order = self.family_order(context or cand.context, cand.line)

@@ -342,7 +342,7 @@ TRICKY = [
         ["intl-api:REJECTED_SENDERID_NOT_AVAILABLE", "intl-receipt:REJECTED_SENDERID_NOT_AVAILABLE"],
     ),
     ("upper-case-state", E, "EXPIRED", ["smpp-state:EXPIRED", "intl-receipt:expired"]),
-    ("upper-case-state-after-stat", P, "stat:EXPIRED", ["smpp-state:EXPIRED", "intl-receipt:expired"]),
+    ("upper-case-state-after-stat", P, "stat:EXPIRED", ["smpp-state:EXPIRED"]),  # stat: holds an SMPP state
     ("code-typed-short", E, "isv.business limit", ["cn-api:isv.BUSINESS_LIMIT_CONTROL"]),
     # a Slack link with a label keeps its URL, and the troubleshoot link's q= is the code
     (
@@ -818,3 +818,9 @@ def test_what_counts_as_an_unknown_code(catalog: Catalog, text: str, unknown: li
 )
 def test_unknown_codes_come_only_from_code_fields(catalog: Catalog, text: str, unknown: list[str]) -> None:
     assert find_codes(text, catalog, E).unknown == unknown
+
+
+def test_a_stat_field_is_one_smpp_state_not_also_the_receipt_code(catalog: Catalog) -> None:
+    assert refs(find_codes("stat:EXPIRED err:000", catalog, P)) == ["smpp-state:EXPIRED"]
+    # typed alone, the word still belongs to both families
+    assert set(refs(find_codes("expired", catalog, E))) == {"intl-receipt:expired", "smpp-state:EXPIRED"}
