@@ -31,6 +31,7 @@ from bot.slack.replies import (
     answer_metadata,
     delete_original,
     errors_to_handler,
+    post_answer,
     send_response,
 )
 
@@ -122,15 +123,7 @@ def post_shared(
     """Post a shared answer for everyone, with the metadata that stops its thread repeating codes."""
     try:
         # A normal bot message first: it has a ts, can be threaded on and is what people expect.
-        client.chat_postMessage(
-            channel=channel,
-            thread_ts=thread_ts,
-            text=payload["text"],
-            blocks=payload["blocks"],
-            metadata=answer_metadata(refs),
-            unfurl_links=False,
-            unfurl_media=False,
-        )
+        post_answer(client, channel, thread_ts, payload, refs)
     except SlackApiError as error:
         if error.response.get("error") not in NOT_A_MEMBER:
             raise  # the error handler logs it and tells the user; the private answer stays

@@ -21,13 +21,13 @@ from bot.slack.replies import (
     REPLIES_PAGE,
     USER_SUBTYPES,
     ThreadMemory,
-    answer_metadata,
     answered_refs,
     errors_to_handler,
     explained_above,
     is_own_message,
     mentions_bot,
     message_text,
+    post_answer,
     strip_bot_mention,
 )
 
@@ -70,21 +70,6 @@ def _by_a_bot(event: dict[str, Any]) -> bool:
 def _in_thread(event: dict[str, Any]) -> bool:
     """A reply inside a thread (a thread's parent has thread_ts == ts)."""
     return bool(event.get("thread_ts")) and event.get("thread_ts") != event.get("ts")
-
-
-def post_answer(
-    client: WebClient, channel: str, thread_ts: str, payload: dict[str, Any], refs: Sequence[str]
-) -> None:
-    """Reply in the thread, recording the explained refs in the message's metadata."""
-    client.chat_postMessage(
-        channel=channel,
-        thread_ts=thread_ts,
-        text=payload["text"],
-        blocks=payload["blocks"],
-        metadata=answer_metadata(refs),
-        unfurl_links=False,
-        unfurl_media=False,
-    )
 
 
 def explain_thread(

@@ -6,7 +6,7 @@ import inspect
 import logging
 import re
 import threading
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,6 +15,7 @@ from slack_bolt import Ack, BoltRequest
 from slack_bolt.context.respond import Respond
 from slack_bolt.kwargs_injection import build_required_kwargs
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+from slack_sdk.web import WebClient
 from slack_sdk.webhook import WebhookResponse
 
 from bot import mrkdwn
@@ -396,3 +397,18 @@ class ThreadMemory:
         with self._lock:
             key = (channel, thread_ts)
             self._threads[key] = self._threads.get(key, frozenset()) | set(refs)
+
+
+def post_answer(
+    client: WebClient, channel: str, thread_ts: str | None, payload: Mapping[str, Any], refs: Sequence[str]
+) -> None:
+    """Post an answer (in a thread when `thread_ts` is set), recording the explained refs in its metadata."""
+    client.chat_postMessage(
+        channel=channel,
+        thread_ts=thread_ts,
+        text=payload["text"],
+        blocks=payload["blocks"],
+        metadata=answer_metadata(refs),
+        unfurl_links=False,
+        unfurl_media=False,
+    )
