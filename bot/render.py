@@ -519,8 +519,8 @@ def _item(match: Match, catalog: Catalog) -> _Item:
     )
 
 
-def _more_names(matches: Sequence[Match]) -> _Line:
-    lead = f"…and {len(matches)} more: "
+def _more_names(matches: Sequence[Match], omitted: int = 0) -> _Line:
+    lead = f"…and {len(matches) + omitted} more: "
     names: list[_Seg] = [lead]
     used = len(lead)
     for i, label in enumerate(_code_labels(matches)):
@@ -530,11 +530,19 @@ def _more_names(matches: Sequence[Match]) -> _Line:
             break
         names.extend(([] if i == 0 else [", "]) + [_Code(label)])
         used += cost
+    else:
+        if omitted:
+            names.append(", …")  # codes the shared copy could not carry by name
     return tuple(names)
 
 
+def _total(lookup: Lookup) -> int:
+    """How many codes the answer is about, counting any a shared copy could not carry."""
+    return len(lookup.matches) + lookup.omitted
+
+
 def _summary(lookup: Lookup) -> str:
-    n = len(lookup.matches)
+    n = _total(lookup)
     return f"Found {n} codes" if n != 1 else "Found 1 code"
 
 
@@ -556,8 +564,8 @@ def _several_blocks(lookup: Lookup, catalog: Catalog) -> _Blocks:
         button = _button("Details", f"{ACTION_DETAILS}:{i}", match.entry.ref)
         out.add(SectionBlock(text=_md(mrkdwn.truncate(text, SECTION_LIMIT)), accessory=button))
     rest = lookup.matches[MAX_SHOWN:]
-    if rest:
-        out.add(SectionBlock(text=_md(_mrkdwn_line(_more_names(rest)))))
+    if rest or lookup.omitted:
+        out.add(SectionBlock(text=_md(_mrkdwn_line(_more_names(rest, lookup.omitted)))))
     return out
 
 
@@ -758,7 +766,7 @@ def render_message(lookup: Lookup, catalog: Catalog, *, shareable: bool = False)
         related = _related_blocks(lookup, catalog)
         related.extend(tail)
         return _payload(f"{RELATED_LEAD} {names}.", related.fitted())
-    if len(lookup.matches) == 1:
+    if _total(lookup) == 1:
         match = lookup.matches[0]
         blocks = _Blocks()
         if lookup.truncated:
@@ -768,9 +776,9 @@ def render_message(lookup: Lookup, catalog: Catalog, *, shareable: bool = False)
         return _payload(_fallback_single(match.entry, catalog), blocks.fitted())
 
     names = ", ".join(f"{m.entry.code} ({m.entry.family.value})" for m in lookup.matches[:MAX_SHOWN])
-    more = f" and {len(lookup.matches) - MAX_SHOWN} more" if len(lookup.matches) > MAX_SHOWN else ""
+    more = f" and {_total(lookup) - MAX_SHOWN} more" if _total(lookup) > MAX_SHOWN else ""
     text = f"{_summary(lookup)}: {names}{more}."
-    if len(lookup.matches) <= MAX_FULL:
+    if _total(lookup) <= MAX_FULL:
         full = _full_blocks(lookup, catalog)
         full.extend(tail)
         # Full answers may lose their "see also" and known messages; if they still don't fit, go compact.
@@ -882,6 +890,10 @@ def _share_record(match: Match, level: tuple[int, int, int, int, int], full: boo
     return [match.entry.ref, match.how.value, round(match.score, 1), match.count, matched, evidence, notes]
 
 
+# A shared copy's total is only a number to show: bound what a crafted value can claim.
+MAX_SHARED_TOTAL = 100_000
+
+
 def share_value(lookup: Lookup) -> str:
     """What a Share button carries (≤ 2,000 characters): enough to render the same answer again.
 
@@ -905,9 +917,10 @@ def share_value(lookup: Lookup) -> str:
         value = _dump(data)
         if len(value) <= MAX_BUTTON_VALUE:
             return value
-    # Still too long: keep the records that fit, in order.
+    # Still too long: keep the records that fit, in order, and the total, so the copy still counts them all.
     records = data["r"]
     data["r"] = []
+    data["n"] = len(lookup.matches) + lookup.omitted
     budget = MAX_BUTTON_VALUE - len(_dump(data))
     kept: list[Any] = []
     for record in records:
@@ -963,6 +976,7 @@ def lookup_from_share_value(value: str, catalog: Catalog) -> Lookup:
             tried=[str(t) for t in data.get("t", [])],
             truncated=bool(data.get("x", 0)),
             dropped_chars=max(0, int(data.get("d", 0))),
+            omitted=max(0, min(int(data.get("n", 0)), MAX_SHARED_TOTAL) - len(matches)),
         )
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError):
         return empty  # OverflowError: a crafted 1e400 in a number field
@@ -1051,8 +1065,9 @@ def _several_text(lookup: Lookup, catalog: Catalog) -> list[str]:
         lines += _wrap(_plain_line(item.headline), indent="    ", first=f"{i:>2}. ")
         lines += _wrap(mrkdwn.clean(item.title), indent="    ", first="    ")
         lines += _wrap(_plain_line(item.verdict), indent="    ", first="    ")
-    if rest := lookup.matches[MAX_SHOWN:]:
-        lines += ["", *_wrap(_plain_line(_more_names(rest)), indent="    ", first="    ")]
+    rest = lookup.matches[MAX_SHOWN:]
+    if rest or lookup.omitted:
+        lines += ["", *_wrap(_plain_line(_more_names(rest, lookup.omitted)), indent="    ", first="    ")]
     lines += ["", "Details of one code: smscode explain CODE"]
     return lines
 
@@ -1077,7 +1092,7 @@ def render_text(lookup: Lookup, catalog: Catalog) -> str:
         lines += [*_wrap(mrkdwn.clean(_truncated_note(lookup).split(" ", 1)[1])), ""]
     if _by_meaning_only(lookup):
         lines += _related_text(lookup, catalog)
-    elif lookup.matches and len(lookup.matches) <= MAX_FULL:
+    elif lookup.matches and _total(lookup) <= MAX_FULL:
         for i, match in enumerate(lookup.matches):
             if i:
                 lines += ["", "-" * TERMINAL_WIDTH, ""]

@@ -65,6 +65,8 @@ class Lookup:
     unknown: list[str] = field(default_factory=list)
     truncated: bool = False  # the input was longer than the bound and was cut (its middle left out)
     dropped_chars: int = 0  # how many characters of the input's middle were left out when it was cut
+    # matches found but not carried here: a shared copy keeps only the codes its button value could hold
+    omitted: int = 0
 
     @property
     def found(self) -> bool:

@@ -656,6 +656,10 @@ def test_share_value_of_a_huge_lookup_fits(catalog: Catalog) -> None:
     assert len(again.matches) >= render.MAX_SHOWN
     assert [m.entry.ref for m in again.matches] == [m.entry.ref for m in lookup.matches[: len(again.matches)]]
     assert_safe(render_message(again, catalog, shareable=True))
+    # the shared copy still counts every code, though its button could not carry them all by name
+    assert len(again.matches) + again.omitted == 500
+    assert "Found 500 codes" in render_message(again, catalog)["text"]
+    assert "Found 500 codes" in render_text(again, catalog)
 
 
 @given(value=st.text(max_size=300))
