@@ -109,6 +109,8 @@ from typing import Any
 
 from bot.catalog import Catalog, Entry, FamilyId, KnownMessage, Outcome
 from bot.extract import (
+    CODE_KEYS,
+    FIELD_KEYS,
     MESSAGE_KEYS,
     RECEIPT_KEYS,
     Candidate,
@@ -117,6 +119,7 @@ from bot.extract import (
     Fact,
     extract,
     fold_code,
+    fold_key,
     has_other_forms,
     is_carrier_status,
     is_code_shaped,
@@ -1489,6 +1492,9 @@ class _Survival:
         return cand.text in mask_sensitive(text[left:right])
 
 
+_KEY_NAMES = CODE_KEYS | FIELD_KEYS | MESSAGE_KEYS
+
+
 def _tried(extraction: Extraction, survives: _Survival) -> list[str]:
     strong: list[Candidate] = []
     other: list[Candidate] = []
@@ -1496,6 +1502,8 @@ def _tried(extraction: Extraction, survives: _Survival) -> list[str]:
     for cand in extraction.candidates:
         if cand.context is Context.MESSAGE or cand.in_url or cand.text in seen:
             continue
+        if fold_key(cand.text) in _KEY_NAMES:
+            continue  # a field name ("Code", "Message") is where codes are looked for, not one looked up
         seen.add(cand.text)
         (strong if cand.context.strong or is_code_shaped(cand.text) else other).append(cand)
         if len(strong) >= MAX_TRIED:

@@ -824,3 +824,7 @@ def test_a_stat_field_is_one_smpp_state_not_also_the_receipt_code(catalog: Catal
     assert refs(find_codes("stat:EXPIRED err:000", catalog, P)) == ["smpp-state:EXPIRED"]
     # typed alone, the word still belongs to both families
     assert set(refs(find_codes("expired", catalog, E))) == {"intl-receipt:expired", "smpp-state:EXPIRED"}
+
+
+def test_field_names_are_not_listed_as_looked_up(catalog: Catalog) -> None:
+    assert find_codes('{"Code":"isv.FOO_BAR_BAZ"}', catalog, E).tried == ["isv.FOO_BAR_BAZ"]
