@@ -173,24 +173,25 @@ class Client:
         return self._post(json.dumps(body).encode(), "application/json")
 
 
+def send_one(client: Client, n: int, results: Results, lock: threading.Lock) -> None:
+    """Request number `n` (even: slash command, odd: event); record its latency or its error."""
+    kind = "command" if n % 2 == 0 else "event"
+    try:
+        seconds = client.command(n) if kind == "command" else client.event(n)
+    except (OSError, RuntimeError, urllib.error.URLError) as error:
+        with lock:
+            results.errors.append(f"{kind}: {error}")
+        return
+    with lock:
+        results.latencies[kind].append(seconds)
+
+
 def run_load(client: Client, requests: int, concurrency: int) -> Results:
     """`requests` requests, half commands and half events, `concurrency` in flight at a time."""
     results = Results()
     lock = threading.Lock()
-
-    def one(n: int) -> None:
-        kind = "command" if n % 2 == 0 else "event"
-        try:
-            seconds = client.command(n) if kind == "command" else client.event(n)
-        except (OSError, RuntimeError, urllib.error.URLError) as error:
-            with lock:
-                results.errors.append(f"{kind}: {error}")
-            return
-        with lock:
-            results.latencies[kind].append(seconds)
-
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(one, range(requests)))
+        list(pool.map(lambda n: send_one(client, n, results, lock), range(requests)))
     return results
 
 
@@ -203,16 +204,8 @@ def run_bursts(client: Client, bursts: int, size: int, api_url: str) -> Results:
             barrier = threading.Barrier(size)
 
             def one(n: int, barrier: threading.Barrier = barrier) -> None:
-                kind = "command" if n % 2 == 0 else "event"
                 barrier.wait(timeout=10)
-                try:
-                    seconds = client.command(n) if kind == "command" else client.event(n)
-                except (OSError, RuntimeError, urllib.error.URLError) as error:
-                    with lock:
-                        results.errors.append(f"{kind}: {error}")
-                    return
-                with lock:
-                    results.latencies[kind].append(seconds)
+                send_one(client, n, results, lock)
 
             list(pool.map(one, range(b * size, (b + 1) * size)))
             settle(api_url)
